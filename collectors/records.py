@@ -1,0 +1,42 @@
+"""What every collector yields (pages of flat records) and the lenient readers of API values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class CollectorError(Exception):
+    """A source answered in a way the collector cannot use; the message names the request."""
+
+
+@dataclass
+class Page:
+    records: dict[str, list[dict]]  # record kind ("models", "lineage", ...) -> rows keyed by column
+    cursor: str | None              # where the next page starts; None after the last page
+    catalog_total: int | None = None
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from an int, a float or digits in a string; anything else is unknown."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value == value:
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def as_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def as_texts(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def as_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None

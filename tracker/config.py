@@ -1,0 +1,134 @@
+"""The tracker's configuration: one optional TOML file, every key defaulted; tokens only from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+
+CONFIG_FILE = "tracker.toml"
+AI_TOPICS = ["machine-learning", "deep-learning", "artificial-intelligence", "llm", "large-language-models"]
+TOKEN_VARIABLES = {"huggingface": "HF_TOKEN", "modelscope": "MODELSCOPE_API_TOKEN", "github": "GITHUB_TOKEN"}
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable, or a key is unknown or of the wrong type."""
+
+
+@dataclass
+class HuggingFace:
+    enabled: bool = True
+    endpoint: str = ""          # "" = HF_ENDPOINT from the environment, else https://huggingface.co
+    author: str = ""            # narrow the listing to one user or organisation
+    search: str = ""            # narrow the listing to ids containing this text
+    filter: list[str] = field(default_factory=list)  # narrow to models carrying all these tags
+    page_size: int = 1000
+    retry_wait: float = 1.0     # seconds before the first retry of a failed request; doubles after
+    schedule: str = "0 1 * * *"  # cron expression for `tracker schedule` (UTC)
+
+
+@dataclass
+class ModelScope:
+    enabled: bool = True
+    endpoint: str = ""          # "" = MODELSCOPE_ENDPOINT, else https://modelscope.cn
+    owner: str = ""             # narrow the listing to one organisation
+    page_size: int = 50         # the SDK allows at most 50
+    retry_wait: float = 1.0
+    schedule: str = "0 2 * * *"
+
+
+@dataclass
+class GitHub:
+    enabled: bool = True
+    api_url: str = ""           # "" = GITHUB_API_URL, else https://api.github.com
+    topics: list[str] = field(default_factory=lambda: list(AI_TOPICS))
+    first_year: int = 2011
+    min_stars: int = 100        # repositories at or above this are enumerated one by one
+    owner_refresh_days: int = 90
+    retry_wait: float = 1.0
+    schedule: str = "0 3 * * *"
+
+
+@dataclass
+class Config:
+    db: str = ""                # "" = TRACKER_DB, else tracker.duckdb in the working folder
+    report_dir: str = "report"
+    huggingface: HuggingFace = field(default_factory=HuggingFace)
+    modelscope: ModelScope = field(default_factory=ModelScope)
+    github: GitHub = field(default_factory=GitHub)
+
+    def source(self, name: str):
+        return getattr(self, name)
+
+
+def token(source: str) -> str | None:
+    """A source's token, read from its environment variable at the moment it is needed."""
+    return os.environ.get(TOKEN_VARIABLES[source]) or None
+
+
+def find_file(explicit: str | None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("TRACKER_CONFIG"):
+        return Path(os.environ["TRACKER_CONFIG"])
+    return Path(CONFIG_FILE) if Path(CONFIG_FILE).exists() else None
+
+
+def load(explicit: str | None = None) -> Config:
+    """The effective configuration: defaults overlaid by the file, if there is one."""
+    path = find_file(explicit)
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return _build(Config, data, str(path), "")
+
+
+def _build(kind: type, data: dict, path: str, prefix: str):
+    known = {f.name: f for f in fields(kind)}
+    hints = typing.get_type_hints(kind)
+    values = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key '{name}' (known: {', '.join(sorted(known))})")
+        expected = hints[key]
+        if is_dataclass(expected):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: '{name}' must be a table [{name}]")
+            values[key] = _build(expected, value, path, f"{name}.")
+        else:
+            values[key] = _checked(value, expected, path, name)
+    return kind(**values)
+
+
+def _checked(value, expected, path: str, name: str):
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    origin = typing.get_origin(expected)
+    if origin is list:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        raise ConfigError(f"{path}: '{name}' must be a list of strings, got {value!r}")
+    if isinstance(expected, type) and isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return value
+    raise ConfigError(f"{path}: '{name}' must be {_type_name(expected)}, got {value!r}")
+
+
+def _type_name(expected) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(expected, str(expected))
+
+
+def effective(config: Config) -> dict:
+    """The configuration as a dict, with whether each token is set (never its value)."""
+    shown = asdict(config)
+    for source, variable in TOKEN_VARIABLES.items():
+        shown[source]["token"] = f"set in {variable} (hidden)" if token(source) else f"not set ({variable})"
+    return shown
+

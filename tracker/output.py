@@ -1,0 +1,43 @@
+"""How results reach the user: tables, CSV or JSON on stdout; progress on stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from typing import IO, Iterator
+
+import duckdb
+
+FORMATS = ("table", "csv", "json")
+log = logging.getLogger("tracker")
+
+
+def write(result: duckdb.DuckDBPyConnection, fmt: str, stream: IO[str]) -> None:
+    frame = result.fetchdf()
+    if fmt == "csv":
+        frame.to_csv(stream, index=False)
+    elif fmt == "json":
+        stream.write(frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2) + "\n")
+    elif frame.empty:
+        stream.write(" | ".join(frame.columns) + "\n(no rows)\n")
+    else:
+        stream.write(frame.to_string(index=False, max_colwidth=80) + "\n")
+
+
+@contextlib.contextmanager
+def page_progress(source: str) -> Iterator:
+    """A progress bar on a terminal, a log line per page otherwise."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        with tqdm(desc=source, unit=" records", file=sys.stderr) as bar:
+            def on_page(run, page) -> None:
+                bar.update(len(page.records.get("models") or page.records.get("repos") or ()))
+                bar.set_postfix(pages=run.pages)
+            yield on_page
+        return
+
+    def log_page(run, page) -> None:
+        log.info("%s: page %s committed (%s records so far)", source, run.pages, run.records)
+    yield log_page

@@ -1,0 +1,171 @@
+"""A stand-in for the Hugging Face Hub API (`/api/models`), serving a catalogue in the Hub's wire shapes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import cached_property
+from importlib.resources import files
+from typing import Sequence
+from urllib.parse import urlencode
+
+from tracker.sim.ecosystem import SimModel
+from tracker.sim.server import Reply, Request, StandIn
+
+MAX_PAGE = 1000
+DEFAULT_PAGE = 1000
+EXPANDABLE = {
+    "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled", "downloads",
+    "downloadsAllTime", "evalResults", "gated", "gguf", "inference", "inferenceProviderMapping",
+    "lastModified", "library_name", "likes", "mask_token", "model-index", "pipeline_tag", "private",
+    "resourceGroup", "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo",
+    "trendingScore", "usedStorage", "widgetData",
+}
+SORTS = {"createdAt", "downloads", "lastModified", "likes", "trendingScore", "likes30d", "id"}
+# The keys a list item carries when nothing is asked for, in the Hub's order.
+DEFAULT_KEYS = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
+                "library_name", "createdAt", "modelId")
+FULL_KEYS = DEFAULT_KEYS + ("author", "lastModified", "gated", "disabled", "sha", "siblings")
+HUB_HEADERS = {"X-Powered-By": "huggingface-moon", "Vary": "Origin",
+               "Access-Control-Expose-Headers": "X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link"}
+
+
+class HubStandIn(StandIn):
+    """Serves `catalog` (any sequence of SimModel, e.g. a GeneratedEcosystem) as the Hub would."""
+
+    def __init__(self, catalog: Sequence[SimModel], port: int = 0):
+        self.catalog = catalog
+        super().__init__([
+            ("GET", r"/api/agent-harnesses", lambda request: Reply(200, {"standardEnvVars": [], "harnesses": {}})),
+            ("GET", r"/api/models", self.list_models),
+            ("GET", r"/api/models/(.+)", self.model_info),
+        ], port)
+
+    def list_models(self, request: Request) -> Reply:
+        expand, problem = request.args("expand"), None
+        if set(expand) - EXPANDABLE:
+            problem = f"Invalid expand parameter: {sorted(set(expand) - EXPANDABLE)}"
+        elif request.arg("sort") and request.arg("sort") not in SORTS:
+            problem = "Invalid sort parameter"
+        if problem:
+            return Reply(400, {"error": problem}, dict(HUB_HEADERS))
+        limit = min(int(request.arg("limit") or DEFAULT_PAGE), MAX_PAGE)
+        start = _decode_cursor(request.arg("cursor"))
+        picked, position = self._matching(request, start, limit)
+        headers = dict(HUB_HEADERS)
+        if position < len(self.catalog) and picked:
+            headers["Link"] = f'<{_next_url(request, position)}>; rel="next"'
+        return Reply(200, [wire_item(model, request) for model in picked], headers)
+
+    def _matching(self, request: Request, start: int, limit: int) -> tuple[list[SimModel], int]:
+        author, search = request.arg("author"), (request.arg("search") or "").lower()
+        wanted_tags = set(request.args("filter"))
+        picked, position = [], start
+        while position < len(self.catalog) and len(picked) < limit:
+            model = self.catalog[position]
+            position += 1
+            if author and model.author != author:
+                continue
+            if search and search not in model.model_id.lower():
+                continue
+            if wanted_tags and not wanted_tags <= set(hub_tags(model)):
+                continue
+            picked.append(model)
+        return picked, position
+
+    def model_info(self, request: Request, model_id: str) -> Reply:
+        recorded = self.recorded.get(model_id)
+        if recorded:
+            return Reply(recorded["status"], recorded["body"], recorded["headers"],
+                         recorded["headers"].get("Content-Type", "application/json; charset=utf-8"))
+        model = self._by_id.get(model_id)
+        if model is None:
+            return Reply(404, {"error": "Repository not found"},
+                         {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"})
+        request.query.setdefault("full", ["true"])
+        request.query.setdefault("cardData", ["true"])
+        return Reply(200, wire_item(model, request), dict(HUB_HEADERS))
+
+    @cached_property
+    def _by_id(self) -> dict[str, SimModel]:
+        return {model.model_id: model for model in self.catalog}
+
+    @cached_property
+    def recorded(self) -> dict[str, dict]:
+        """The real responses recorded from the Hub (shared fixtures), keyed by requested id."""
+        folder = files("tracker.sim") / "fixtures" / "huggingface"
+        answers = {}
+        for path in folder.iterdir():
+            if path.name.endswith(".json"):
+                for exchange in json.loads(path.read_text(encoding="utf-8")):
+                    model_id = exchange["request"]["url"].split("/api/models/", 1)[1].split("?")[0]
+                    response = exchange["response"]
+                    headers = {k: v[0] for k, v in response["headers"].items()
+                               if k.lower() in {"location", "content-type", "x-request-id", "etag"}}
+                    answers[model_id] = {"status": response["status"], "body": response["body"], "headers": headers}
+        return answers
+
+
+def hub_tags(model: SimModel) -> list[str]:
+    """Tags as the Hub computes them, `base_model:` forms included when the card declares parents."""
+    tags = [t for t in (model.library_name, model.pipeline_tag) if t] + ["license:apache-2.0"]
+    if model.lineage_form in ("full", "tags"):
+        for parent in model.parents:
+            tags += [f"base_model:{parent}", f"base_model:{model.relation}:{parent}"]
+    return tags + list(model.extra_tags) + ["region:us"]
+
+
+def wire_item(model: SimModel, request: Request) -> dict:
+    """One model object, with the keys the request's expand/full/cardData selects."""
+    item = _all_fields(model)
+    expand = request.args("expand")
+    if expand:
+        keys = ["_id", "id", *expand]
+    else:
+        keys = list(FULL_KEYS if request.arg("full") == "true" else DEFAULT_KEYS)
+        if request.arg("cardData") == "true":
+            keys.append("cardData")
+    return {key: item[key] for key in keys if key in item}
+
+
+def _all_fields(model: SimModel) -> dict:
+    item = {
+        "_id": hashlib.md5(model.model_id.encode()).hexdigest()[:24], "id": model.model_id,
+        "author": model.author, "likes": model.likes, "trendingScore": 0, "private": False,
+        "downloads": model.downloads, "downloadsAllTime": model.downloads_all_time,
+        "tags": hub_tags(model), "pipeline_tag": model.pipeline_tag, "library_name": model.library_name,
+        "createdAt": _iso(model.created_at), "lastModified": _iso(model.last_modified),
+        "modelId": model.model_id, "gated": False, "disabled": False,
+        "sha": hashlib.sha1(model.model_id.encode()).hexdigest(),
+        "siblings": [{"rfilename": ".gitattributes"}, {"rfilename": "README.md"}, {"rfilename": "config.json"}],
+        "cardData": _card(model),
+    }
+    if model.parents and model.lineage_form == "full":
+        item["baseModels"] = {"relation": model.relation, "models": [
+            {"_id": hashlib.md5(p.encode()).hexdigest()[:24], "id": p} for p in model.parents]}
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def _card(model: SimModel) -> dict:
+    card: dict = {"license": "apache-2.0"}
+    if model.parents:
+        card["base_model"] = model.parents[0] if len(model.parents) == 1 else list(model.parents)
+    return card
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    return json.loads(base64.urlsafe_b64decode(cursor.encode()))["_id"]["$gt"]
+
+
+def _next_url(request: Request, position: int) -> str:
+    """The next page's absolute URL on this server: every original parameter plus the cursor."""
+    cursor = base64.urlsafe_b64encode(json.dumps({"_id": {"$gt": position}}).encode()).decode()
+    params = [(k, v) for k, values in request.query.items() if k != "cursor" for v in values]
+    return f"{request.base_url}/api/models?{urlencode(params + [('cursor', cursor)])}"
