@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+import httpx2
 from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
 
 from tracker.collectors.records import CollectorError, Page, as_bool, as_int, as_text, as_texts
@@ -71,13 +73,27 @@ def _params(settings: Settings) -> list[tuple[str, Any]]:
 
 def _get(url: str, params, headers: dict, settings: Settings, number: int):
     """One page through the client's own backoff, which honours 429 `RateLimit`/`Retry-After`."""
+    where = f"Hugging Face page {number} ({_display(url)})"
     try:
         response = http_backoff("GET", url, params=params, headers=headers, timeout=TIMEOUT_SECONDS,
                                 max_retries=RETRIES, base_wait_time=settings.retry_wait)
-        hf_raise_for_status(response)
-    except Exception as error:
-        raise CollectorError(f"Hugging Face page {number} ({_display(url)}): {_first_line(error)}") from error
+    except (HfHubHTTPError, OSError, httpx2.HTTPError) as error:
+        raise CollectorError(f"{where}: {_first_line(error)}") from error
+    except Exception as error:  # the client tripped over an odd answer while reading it
+        raise CollectorError(f"{where}: unreadable answer ({type(error).__name__}: {_first_line(error)})") from error
+    if response.status_code >= 400:
+        raise CollectorError(f"{where}: {_http_problem(response)}")
     return response
+
+
+def _http_problem(response) -> str:
+    """The client's own wording of an HTTP error where it has one, else the status and body."""
+    try:
+        hf_raise_for_status(response)
+    except Exception as error:  # the client's parser can itself trip on an odd error body
+        if isinstance(error, HfHubHTTPError):
+            return _first_line(error)
+    return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
 def _json(response, url: str, number: int) -> Any:

@@ -114,7 +114,7 @@ def cmd_collect(args) -> int:
     con = db.connect(db_path(args))
     failed = False
     for name in names:
-        source = sources.build(name, config)
+        source = sources.build(name, config, con)
         with output.page_progress(name) as on_page:
             try:
                 summary = collect(con, source, on_page)

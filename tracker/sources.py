@@ -1,18 +1,22 @@
-"""Builds each source's collector from the configuration and the environment of the run."""
+"""Builds each source's collector from the configuration, the environment and what the warehouse knows."""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta, timezone
+
+import duckdb
 
 from tracker import config as configuration
-from tracker.collectors import huggingface
+from tracker.collectors import github, huggingface
 from tracker.config import Config
 from tracker.pipeline import Source
+from tracker.warehouse import sql
 
 SOURCE_NAMES = ("huggingface", "modelscope", "github")
 
 
-def huggingface_source(config: Config) -> Source:
+def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = None) -> Source:
     c = config.huggingface
     # The library reads HF_ENDPOINT only when first imported, so the run's value is passed explicitly.
     settings = huggingface.Settings(
@@ -24,11 +28,26 @@ def huggingface_source(config: Config) -> Source:
                   lambda cursor: huggingface.fetch_model_pages(settings, cursor))
 
 
-BUILDERS = {"huggingface": huggingface_source}
+def github_source(config: Config, con: duckdb.DuckDBPyConnection) -> Source:
+    """GitHub's collector; owners fetched within owner_refresh_days are read from the warehouse and skipped."""
+    c = config.github
+    since = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=c.owner_refresh_days)
+    fresh = frozenset(login for (login,) in sql.run(con, "fresh_owners", since=since).fetchall())
+    settings = github.Settings(
+        api_url=c.api_url or os.environ.get("GITHUB_API_URL") or github.GITHUB_API,
+        token=configuration.token("github"), topics=tuple(c.topics), first_year=c.first_year,
+        min_stars=c.min_stars, fresh_owners=fresh, retry_wait=c.retry_wait,
+    )
+    # Only repositories above the star threshold are listed, never the whole of GitHub: always narrowed.
+    return Source("github", settings.scope(), True, lambda cursor: github.fetch_pages(settings, cursor),
+                  merge="merge_staged_github")
 
 
-def build(name: str, config: Config) -> Source:
-    return BUILDERS[name](config)
+BUILDERS = {"huggingface": huggingface_source, "github": github_source}
+
+
+def build(name: str, config: Config, con: duckdb.DuckDBPyConnection) -> Source:
+    return BUILDERS[name](config, con)
 
 
 def enabled(config: Config) -> list[str]:

@@ -82,6 +82,6 @@ def query(con: duckdb.DuckDBPyConnection, text: str) -> duckdb.DuckDBPyConnectio
         return con.execute(text)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
-        if "read-only" in first_line or "external access" in first_line.lower():
+        if "read-only" in first_line or "disabled by configuration" in first_line:
             raise WarehouseError(f"query refused: tracker sql only reads the warehouse ({first_line})") from None
         raise WarehouseError(f"SQL error: {first_line}") from None

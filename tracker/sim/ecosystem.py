@@ -125,15 +125,19 @@ class GeneratedEcosystem:
 
     def _base(self, index: int) -> SimModel:
         base = self.bases[index]
-        created = base.created_at
-        if self.hub == "modelscope":
-            created += timedelta(days=base.modelscope_offset_days or 0)
+        created = self._hub_created(base)
         rng = random.Random(self.seed * 31 + index)
         downloads = int(rng.paretovariate(0.9) * 50_000)
         return SimModel(
             base.model_id, created, downloads, downloads * rng.randint(3, 30),
             int(downloads ** 0.5), base.pipeline_tag, base.library_name,
         )
+
+    def _hub_created(self, base: BaseModel) -> datetime:
+        """When the base appeared on this hub: ModelScope's copy is shifted by the CSV's offset."""
+        if self.hub == "modelscope":
+            return base.created_at + timedelta(days=base.modelscope_offset_days or 0)
+        return base.created_at
 
     def _created_at(self, index: int) -> datetime:
         share = (index - len(self.bases)) / max(1, self.size - len(self.bases))
@@ -143,6 +147,8 @@ class GeneratedEcosystem:
         created = self._created_at(index)
         relation = rng.choices(RELATIONS, RELATION_WEIGHTS)[0]
         parents = self._parents(index, relation, created, rng)
+        if relation == "merge" and len(parents) == 1:
+            relation = "finetune"
         first = self[parents[0]]
         name = f"{first.model_id.split('/')[1][:40]}-{NAME_SUFFIX[relation]}-{index}"
         owner = first.author if rng.random() < 0.05 else f"user{rng.randrange(self.size // 20 + 1)}"
@@ -156,12 +162,11 @@ class GeneratedEcosystem:
         )
 
     def _parents(self, index: int, relation: str, created: datetime, rng: random.Random) -> list[int]:
-        count = 2 if relation == "merge" else 1
-        chosen: list[int] = []
-        while len(chosen) < count:
+        chosen = [self._parent(index, created, rng)]
+        for _ in range(20 if relation == "merge" else 0):  # early on, one base may be all there is
             candidate = self._parent(index, created, rng)
             if candidate not in chosen:
-                chosen.append(candidate)
+                return chosen + [candidate]
         return chosen
 
     def _parent(self, index: int, created: datetime, rng: random.Random) -> int:
@@ -175,11 +180,11 @@ class GeneratedEcosystem:
     def _weighted_base(self, created: datetime, rng: random.Random) -> int:
         share = (created - self.start) / (self.end - self.start)
         weights = [
-            (b.early_weight * (1 - share) + b.late_weight * share) if b.created_at <= created else 0
+            (b.early_weight * (1 - share) + b.late_weight * share) if self._hub_created(b) <= created else 0
             for b in self.bases
         ]
         if not any(weights):
-            weights = [1 if b.created_at <= created else 0 for b in self.bases] or [1] * len(self.bases)
+            weights = [1 if self._hub_created(b) <= created else 0 for b in self.bases] or [1] * len(self.bases)
         if not any(weights):
             weights = [1] * len(self.bases)
         return rng.choices(range(len(self.bases)), weights)[0]

@@ -140,6 +140,8 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        disable_nagle_algorithm = True  # small answers go out at once, not after a 40 ms delayed ACK
+
         def log_message(self, *args) -> None:  # the test output stays readable
             pass
 
@@ -161,7 +163,8 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
             if fault and fault.kind == "kill" and fault.on_hit:
                 fault.on_hit()
             if fault and fault.kind == "status":
-                reply = Reply(fault.status, fault.body, dict(fault.headers))
+                body = fault.body if fault.body is not None else {"error": f"simulated HTTP {fault.status}"}
+                reply = Reply(fault.status, body, dict(fault.headers))
             else:
                 reply = stand_in.dispatch(request)
             body = reply.encoded()
