@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
 from tracker import config as configuration
-from tracker import output, sources
-from tracker.pipeline import CollectionFailed, collect
+from tracker import nightly, output, schedule, sources
+from tracker.pipeline import Stop
 from tracker.warehouse import db, runs
 from tracker.warehouse.db import WarehouseError
 
@@ -29,6 +30,7 @@ Endpoints: HF_ENDPOINT, MODELSCOPE_ENDPOINT, GITHUB_API_URL (or the config file)
 
 EPILOG = """\
 examples:
+  tracker run                               the nightly job: collect all, check, report
   tracker collect huggingface               collect the whole Hugging Face catalogue
   tracker runs                              what ran, when, and how it ended
   tracker sql "SELECT count(*) FROM models"
@@ -47,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
             setattr(args, name, default)
     logging.basicConfig(level=logging.INFO if not args.quiet else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per request drowns the page lines
+    for chatty in ("httpx2", "apscheduler"):  # a line per request or job drowns the tracker's own lines
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    signal.signal(signal.SIGTERM, _stop_after_page)
     try:
         return args.handler(args)
     except configuration.ConfigError as error:
@@ -56,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_WAREHOUSE
+
+
+def _stop_after_page(signum, frame) -> None:
+    """SIGTERM: the page in flight is finished and committed, then the run stops (resumable)."""
+    log.warning("received SIGTERM: stopping after the page in flight")
+    Stop.requested = True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +95,24 @@ def build_parser() -> argparse.ArgumentParser:
     sql_parser.add_argument("--format", choices=output.FORMATS, default="table")
     sql_parser.set_defaults(handler=cmd_sql)
 
+    run_parser = commands.add_parser(
+        "run", parents=[common], help="the main job, once: collect every enabled source, check, report",
+        description="Collect every enabled source (one failing does not stop the others), then check the "
+                    "claims and write the report, and print a summary. For cron, systemd timers and CI. "
+                    "Exit code 1 when a source failed.")
+    run_parser.add_argument("--format", choices=output.FORMATS, default="table")
+    run_parser.set_defaults(handler=cmd_run)
+
+    schedule_parser = commands.add_parser(
+        "schedule", parents=[common], help="keep running, collecting on each source's cron schedule",
+        description="A long-running scheduler: each enabled source is collected on its own cron "
+                    "expression (config key <source>.schedule, UTC), the checks and report follow on "
+                    "report_schedule. One job at a time; missed runs run once. SIGTERM or Ctrl-C "
+                    "finishes the page in flight, commits and exits.")
+    schedule_parser.add_argument("--once-now", action="store_true",
+                                 help="run every job once, right away, then exit (a smoke test)")
+    schedule_parser.set_defaults(handler=cmd_schedule)
+
     runs_parser = commands.add_parser("runs", parents=[common], help="the run ledger, newest first")
     runs_parser.add_argument("--limit", type=int, default=20)
     runs_parser.add_argument("--format", choices=output.FORMATS, default="table")
@@ -111,20 +139,27 @@ def load_config(args) -> configuration.Config:
 def cmd_collect(args) -> int:
     config = load_config(args)
     names = sources.enabled(config) if args.source == "all" else [args.source]
-    con = db.connect(db_path(args))
-    failed = False
-    for name in names:
-        source = sources.build(name, config, con)
-        with output.page_progress(name) as on_page:
-            try:
-                summary = collect(con, source, on_page)
-                log.info("%s: %s pages, %s records in %.1fs (run %s)", name, summary.pages, summary.records,
-                         summary.seconds, summary.run_id)
-            except CollectionFailed as error:
-                print(f"tracker: {error}", file=sys.stderr)
-                failed = True
-    con.close()
-    return EXIT_SOURCE_FAILED if failed else EXIT_OK
+    report = nightly.collect_sources(config, db_path(args), names, output.page_progress)
+    return EXIT_OK if report.ok else EXIT_SOURCE_FAILED
+
+
+def cmd_run(args) -> int:
+    config = load_config(args)
+    report = nightly.collect_sources(config, db_path(args), sources.enabled(config), output.page_progress)
+    output.write_rows(nightly.summary_rows(report), args.format, sys.stdout)
+    return EXIT_OK if report.ok else EXIT_SOURCE_FAILED
+
+
+def cmd_schedule(args) -> int:
+    config, path = load_config(args), db_path(args)
+
+    def run_job(job_id: str) -> None:
+        try:
+            nightly.run_job(job_id, config, path)
+        except WarehouseError as error:  # e.g. a manual run holds the warehouse: try again next time
+            log.error("%s: %s", job_id, error)
+
+    return schedule.serve(config, run_job, once_now=args.once_now)
 
 
 def cmd_sql(args) -> int:

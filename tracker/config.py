@@ -55,6 +55,7 @@ class GitHub:
 class Config:
     db: str = ""                # "" = TRACKER_DB, else tracker.duckdb in the working folder
     report_dir: str = "report"
+    report_schedule: str = "0 5 * * *"  # when `tracker schedule` checks the claims and writes the report (UTC)
     huggingface: HuggingFace = field(default_factory=HuggingFace)
     modelscope: ModelScope = field(default_factory=ModelScope)
     github: GitHub = field(default_factory=GitHub)

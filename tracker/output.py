@@ -8,13 +8,21 @@ import sys
 from typing import IO, Iterator
 
 import duckdb
+import pandas
 
 FORMATS = ("table", "csv", "json")
 log = logging.getLogger("tracker")
 
 
 def write(result: duckdb.DuckDBPyConnection, fmt: str, stream: IO[str]) -> None:
-    frame = result.fetchdf()
+    write_frame(result.fetchdf(), fmt, stream)
+
+
+def write_rows(rows: list[dict], fmt: str, stream: IO[str]) -> None:
+    write_frame(pandas.DataFrame(rows), fmt, stream)
+
+
+def write_frame(frame: pandas.DataFrame, fmt: str, stream: IO[str]) -> None:
     if fmt == "csv":
         frame.to_csv(stream, index=False)
     elif fmt == "json":

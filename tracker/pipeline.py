@@ -30,6 +30,10 @@ class Source:
 class CollectionFailed(Exception):
     """A run stopped on an error; the pages it loaded are kept and the next run goes on from there."""
 
+    def __init__(self, message: str, summary: "Summary"):
+        super().__init__(message)
+        self.summary = summary
+
 
 @dataclass
 class Summary:
@@ -66,7 +70,8 @@ def collect(con: duckdb.DuckDBPyConnection, source: Source, on_page: Callable[[R
                 raise CollectorError("stopped by a signal after a committed page; the next run resumes here")
     except (Exception, KeyboardInterrupt) as error:
         _fail(con, source, run, error)
-        raise CollectionFailed(f"{source.name}: {error}") from error
+        summary = _summary(source, run, "failed", started, str(error) or type(error).__name__)
+        raise CollectionFailed(f"{source.name}: {summary.error}", summary) from error
     load.merge_run(con, run, source.merge, complete=True, full_catalog=not source.narrowed)
     runs.mark(con, run, "succeeded")
     return _summary(source, run, "succeeded", started)
@@ -101,6 +106,6 @@ def _fail(con: duckdb.DuckDBPyConnection, source: Source, run: Run, error: BaseE
     runs.mark(con, run, "failed", message)
 
 
-def _summary(source: Source, run: Run, status: str, started: datetime) -> Summary:
+def _summary(source: Source, run: Run, status: str, started: datetime, error: str | None = None) -> Summary:
     seconds = (datetime.now(timezone.utc) - started).total_seconds()
-    return Summary(source.name, run.run_id, status, run.pages, run.records, seconds, run.resumed)
+    return Summary(source.name, run.run_id, status, run.pages, run.records, seconds, run.resumed, error)

@@ -1,0 +1,73 @@
+"""Unattended runs: `tracker run` once for cron, and `tracker schedule` as a long-running service."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import rows, tracker
+
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, so every request is refused
+
+
+def write_config(tmp_path, text: str) -> None:
+    (tmp_path / "tracker.toml").write_text(text)
+
+
+def test_run_collects_every_enabled_source_and_a_failing_one_does_not_stop_the_others(small_hub, db_file, tmp_path):
+    write_config(tmp_path, f'[modelscope]\nenabled = false\n[github]\napi_url = "{UNREACHABLE}"\nretry_wait = 0.01\n')
+    result = tracker("--db", str(db_file), "run", "--format", "json", env={"HF_ENDPOINT": small_hub.url})
+    summary = {line["source"]: line for line in json.loads(result.stdout)}
+    assert result.returncode == 1
+    assert (summary["huggingface"]["status"], summary["huggingface"]["records"]) == ("succeeded", 3000)
+    assert summary["github"]["status"] == "failed" and "Connection refused" in summary["github"]["note"]
+    assert rows(db_file, "SELECT source, status FROM runs ORDER BY run_id") == [
+        ("huggingface", "succeeded"), ("github", "failed")]
+
+
+def test_run_exits_0_when_every_source_ran(small_hub, db_file, tmp_path):
+    write_config(tmp_path, "[modelscope]\nenabled = false\n[github]\nenabled = false\n")
+    result = tracker("--db", str(db_file), "run", env={"HF_ENDPOINT": small_hub.url})
+    assert result.returncode == 0
+    assert result.stdout.split()[:6] == ["source", "status", "pages", "records", "seconds", "note"]
+
+
+def test_schedule_runs_the_jobs_survives_a_failing_source_and_stops_cleanly_on_sigterm(small_hub, db_file, tmp_path):
+    write_config(tmp_path, (
+        'report_schedule = "*/2 * * * * *"\n'
+        '[huggingface]\nschedule = "*/2 * * * * *"\n[modelscope]\nenabled = false\n'
+        f'[github]\nschedule = "*/2 * * * * *"\napi_url = "{UNREACHABLE}"\nretry_wait = 0.01\n'))
+    service = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db_file), "schedule"],
+                               env={**os.environ, "HF_ENDPOINT": small_hub.url}, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(small_hub.requests_to("/api/models")) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)  # at least two collections of three pages
+    time.sleep(0.5)
+    asked_to_stop = time.monotonic()
+    service.send_signal(signal.SIGTERM)
+    assert service.wait(timeout=10) == 0
+    stopped_within = time.monotonic() - asked_to_stop
+    log = service.stderr.read()
+    statuses = rows(db_file, "SELECT source, status FROM runs ORDER BY run_id")
+    assert ("huggingface", "succeeded") in statuses and ("github", "failed") in statuses
+    assert sum(1 for s in statuses if s == ("huggingface", "succeeded")) >= 2
+    assert "received SIGTERM" in log and "Traceback" not in log
+    assert stopped_within < 5
+
+
+def test_schedule_once_now_runs_each_job_once_and_exits(small_hub, db_file, tmp_path):
+    write_config(tmp_path, "[modelscope]\nenabled = false\n[github]\nenabled = false\n")
+    result = tracker("--db", str(db_file), "schedule", "--once-now", env={"HF_ENDPOINT": small_hub.url}, timeout=60)
+    assert result.returncode == 0
+    assert rows(db_file, "SELECT source, status FROM runs") == [("huggingface", "succeeded")]
+
+
+def test_a_bad_cron_expression_is_a_one_line_error_naming_the_key(tmp_path):
+    write_config(tmp_path, '[huggingface]\nschedule = "every night"\n')
+    result = tracker("schedule", "--once-now")
+    assert result.returncode == 2
+    assert "huggingface.schedule" in result.stderr and result.stderr.count("\n") == 1

@@ -1,0 +1,78 @@
+"""The main job, `tracker run`: collect every enabled source, then check the claims, then report."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker import sources
+from tracker.config import Config
+from tracker.pipeline import CollectionFailed, Summary, collect, today
+from tracker.warehouse import db, sql
+
+log = logging.getLogger("tracker")
+
+
+@dataclass
+class NightReport:
+    collections: list[Summary] = field(default_factory=list)
+    failed_sources: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_sources
+
+
+def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for=None) -> NightReport:
+    """Collect each source in turn; one failing never stops the others. `on_page_for(name)` gives a
+    context manager yielding the per-page callback (a progress bar)."""
+    report = NightReport()
+    con = db.connect(db_path)
+    try:
+        for name in names:
+            report.collections.append(_collect_one(con, config, name, on_page_for))
+            if report.collections[-1].status != "succeeded":
+                report.failed_sources.append(name)
+    finally:
+        con.close()
+    return report
+
+
+def _collect_one(con, config: Config, name: str, on_page_for) -> Summary:
+    source = sources.build(name, config, con)
+    progress = on_page_for(name) if on_page_for else contextlib.nullcontext(lambda run, page: None)
+    try:
+        with progress as on_page:
+            summary = collect(con, source, on_page)
+    except CollectionFailed as error:  # the pipeline has logged why
+        return error.summary
+    log.info("%s: %s pages, %s records in %.1fs (run %s%s)", name, summary.pages, summary.records,
+             summary.seconds, summary.run_id, ", resumed" if summary.resumed else "")
+    return summary
+
+
+def stale_sources(config: Config, db_path: Path) -> list[str]:
+    """Enabled sources with no succeeded run today: the checks say their data is older."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        fresh = {source for (source,) in sql.run(con, "sources_collected_on", day=today()).fetchall()}
+    finally:
+        con.close()
+    return [name for name in sources.enabled(config) if name not in fresh]
+
+
+def summary_rows(report: NightReport) -> list[dict]:
+    """One line per source: how far it got, how long it took, and why it stopped if it failed."""
+    return [{"source": s.source, "status": s.status, "pages": s.pages, "records": s.records,
+             "seconds": round(s.seconds, 1), "note": s.error or ("resumed" if s.resumed else "")}
+            for s in report.collections]
+
+
+def run_job(job_id: str, config: Config, db_path: Path) -> None:
+    """One scheduled job: a source's collection, or the checks and report after them."""
+    if job_id in sources.SOURCE_NAMES:
+        collect_sources(config, db_path, [job_id])
+    else:
+        log.info("%s: nothing to do yet", job_id)
