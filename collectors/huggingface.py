@@ -37,6 +37,7 @@ class Settings:
     filter: tuple[str, ...] = ()
     page_size: int = PAGE_SIZE
     retry_wait: float = 1.0  # first backoff wait; doubles up to 8 s
+    timeout: float = TIMEOUT_SECONDS  # per request; a slower answer is retried like a dropped one
 
     def scope(self) -> dict:
         """What the listing covers: recorded with the run, never the token."""
@@ -75,7 +76,7 @@ def _get(url: str, params, headers: dict, settings: Settings, number: int):
     """One page through the client's own backoff, which honours 429 `RateLimit`/`Retry-After`."""
     where = f"Hugging Face page {number} ({_display(url)})"
     try:
-        response = http_backoff("GET", url, params=params, headers=headers, timeout=TIMEOUT_SECONDS,
+        response = http_backoff("GET", url, params=params, headers=headers, timeout=settings.timeout,
                                 max_retries=RETRIES, base_wait_time=settings.retry_wait)
     except (HfHubHTTPError, OSError, httpx2.HTTPError) as error:
         raise CollectorError(f"{where}: {_first_line(error)}") from error

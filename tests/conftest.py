@@ -38,10 +38,11 @@ def small_hub():
         yield hub
 
 
-def tracker(*args: str, env: dict | None = None, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess:
+def tracker(*args: str, env: dict | None = None, check: bool = False, timeout: float = 300,
+            **popen) -> subprocess.CompletedProcess:
     """The real `tracker` command in a subprocess, with this test's environment plus `env`."""
     result = subprocess.run([sys.executable, "-m", "tracker", *args], env={**os.environ, **(env or {})},
-                            capture_output=True, text=True, timeout=timeout)
+                            capture_output=True, text=True, timeout=timeout, **popen)
     if check and result.returncode != 0:
         raise AssertionError(f"tracker {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
     return result

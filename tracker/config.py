@@ -26,6 +26,7 @@ class HuggingFace:
     filter: list[str] = field(default_factory=list)  # narrow to models carrying all these tags
     page_size: int = 1000
     retry_wait: float = 1.0     # seconds before the first retry of a failed request; doubles after
+    timeout: float = 60.0       # seconds to wait for one page before retrying it
     schedule: str = "0 1 * * *"  # cron expression for `tracker schedule` (UTC)
 
 

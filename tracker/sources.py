@@ -22,7 +22,7 @@ def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = N
     settings = huggingface.Settings(
         endpoint=c.endpoint or os.environ.get("HF_ENDPOINT") or None, token=configuration.token("huggingface"),
         author=c.author or None, search=c.search or None, filter=tuple(c.filter),
-        page_size=c.page_size, retry_wait=c.retry_wait,
+        page_size=c.page_size, retry_wait=c.retry_wait, timeout=c.timeout,
     )
     return Source("huggingface", settings.scope(), settings.narrowed(),
                   lambda cursor: huggingface.fetch_model_pages(settings, cursor))

@@ -44,7 +44,7 @@ def _explain(path: Path, error: duckdb.Error) -> str:
         return f"warehouse {path} is in use by another tracker process{who}; try again when it has finished"
     if "not a valid DuckDB database" in text or "not a DuckDB" in text:
         return f"{path} is not a DuckDB warehouse; point --db at a new or existing tracker warehouse"
-    if "Permission denied" in text or "Read-only" in text:
+    if any(sign in text for sign in ("Permission denied", "Operation not permitted", "Read-only file system")):
         return f"cannot write warehouse {path}: permission denied"
     return f"cannot open warehouse {path}: {text.splitlines()[0]}"
 

@@ -125,8 +125,6 @@ class GitHubStandIn(StandIn):
             ("GET", r"/orgs/([^/]+)", self.org),
             ("GET", r"/rate_limit", self.rate_limit),
         ], port)
-        # Headers and body leave in two writes; without TCP_NODELAY each small answer waits ~40 ms for an ACK.
-        self._server.RequestHandlerClass.disable_nagle_algorithm = True
 
     # --- endpoints -------------------------------------------------------------------------------
 

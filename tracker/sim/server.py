@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -84,6 +86,7 @@ class StandIn:
         self.routes: list[Route] = [(m, re.compile(p + r"\Z"), h) for m, p, h in routes]
         self.faults: list[Fault] = []
         self.log: list[Request] = []
+        self.connections: set = set()  # open client sockets, cut when the stand-in stops (an outage)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((LOOPBACK, port), _handler_for(self))
         self._server.daemon_threads = True
@@ -98,8 +101,12 @@ class StandIn:
         return self
 
     def stop(self) -> None:
+        """Stop listening and cut every open connection, as an outage would."""
         self._server.shutdown()
         self._server.server_close()
+        for connection in list(self.connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> "StandIn":
         return self.start()
@@ -144,6 +151,15 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, *args) -> None:  # the test output stays readable
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            stand_in.connections.add(self.connection)
+
+        def finish(self) -> None:
+            stand_in.connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
 
         def do_GET(self) -> None:
             self._serve()
