@@ -107,3 +107,22 @@ def test_an_unknown_key_or_a_wrong_type_in_the_config_is_a_one_line_error_naming
     assert unknown.returncode == wrong_type.returncode == 2
     assert "unknown key 'huggingface.authr'" in unknown.stderr and unknown.stderr.count("\n") == 1
     assert "'huggingface.page_size' must be an integer" in wrong_type.stderr
+
+
+def test_collect_all_runs_the_three_sources(small_hub, db_file):
+    from datetime import datetime, timezone
+
+    from tracker.sim.ecosystem import GeneratedEcosystem
+    from tracker.sim.github import GitHubStandIn, generate
+    from tracker.sim.modelscope import ModelScopeStandIn
+
+    repos = generate(150, seed=1)
+    modelscope_models = GeneratedEcosystem(1_500, seed=2, hub="modelscope", start=datetime(2024, 9, 17, tzinfo=timezone.utc))
+    with ModelScopeStandIn(modelscope_models) as ms, GitHubStandIn(repos.repos, repos.owners, search_window=1) as gh:
+        env = {"HF_ENDPOINT": small_hub.url, "MODELSCOPE_ENDPOINT": ms.url, "GITHUB_API_URL": gh.url}
+        tracker("--db", str(db_file), "collect", "all", env=env, check=True)
+    assert rows(db_file, "SELECT source, status FROM runs ORDER BY run_id") == [
+        ("huggingface", "succeeded"), ("modelscope", "succeeded"), ("github", "succeeded")]
+    assert rows(db_file, "SELECT hub, count(*) FROM models GROUP BY hub ORDER BY hub") == [
+        ("huggingface", 3000), ("modelscope", 1500)]
+    assert rows(db_file, "SELECT count(*) > 0 FROM repos") == [(True,)]

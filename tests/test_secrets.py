@@ -15,7 +15,7 @@ def test_tokens_are_sent_to_the_hubs_and_appear_nowhere_the_tracker_writes(small
     small_hub.add_fault("status", path="/api/models", status=401, times=99, after=2,
                         body={"error": "Invalid credentials in Authorization header"})
     (tmp_path / "tracker.toml").write_text("[modelscope]\nenabled = false\n[huggingface]\nretry_wait = 0.01\n")
-    with GitHubStandIn(ecosystem.repos, ecosystem.owners) as github:
+    with GitHubStandIn(ecosystem.repos, ecosystem.owners, search_window=1) as github:
         env = {**TOKENS, "HF_ENDPOINT": small_hub.url, "GITHUB_API_URL": github.url}
         outputs = [tracker("--db", str(db_file), "run", env=env),
                    tracker("--db", str(db_file), "runs", env=env),

@@ -36,7 +36,7 @@ class ModelScope:
     endpoint: str = ""          # "" = MODELSCOPE_ENDPOINT, else https://modelscope.cn
     owner: str = ""             # narrow the listing to one organisation
     page_size: int = 50         # the SDK allows at most 50
-    retry_wait: float = 1.0
+    card_lineage: bool = False  # also read each model's card for base_model (one request per model)
     schedule: str = "0 2 * * *"
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 
 from tracker import config as configuration
-from tracker.collectors import github, huggingface
+from tracker.collectors import github, huggingface, modelscope
 from tracker.config import Config
 from tracker.pipeline import Source
 from tracker.warehouse import sql
@@ -28,6 +28,17 @@ def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = N
                   lambda cursor: huggingface.fetch_model_pages(settings, cursor))
 
 
+def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = None) -> Source:
+    c = config.modelscope
+    # The SDK reads MODELSCOPE_ENDPOINT when its default config is first made, so the run's value is passed explicitly.
+    settings = modelscope.Settings(
+        endpoint=c.endpoint or os.environ.get("MODELSCOPE_ENDPOINT") or None, token=configuration.token("modelscope"),
+        owner=c.owner or None, page_size=c.page_size, card_lineage=c.card_lineage,
+    )
+    return Source("modelscope", settings.scope(), settings.narrowed(),
+                  lambda cursor: modelscope.fetch_model_pages(settings, cursor))
+
+
 def github_source(config: Config, con: duckdb.DuckDBPyConnection) -> Source:
     """GitHub's collector; owners fetched within owner_refresh_days are read from the warehouse and skipped."""
     c = config.github
@@ -43,7 +54,7 @@ def github_source(config: Config, con: duckdb.DuckDBPyConnection) -> Source:
                   merge="merge_staged_github")
 
 
-BUILDERS = {"huggingface": huggingface_source, "github": github_source}
+BUILDERS = {"huggingface": huggingface_source, "modelscope": modelscope_source, "github": github_source}
 
 
 def build(name: str, config: Config, con: duckdb.DuckDBPyConnection) -> Source:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from tracker.warehouse import sql
+from tracker.warehouse import reference, sql
 
 DEFAULT_DB = "tracker.duckdb"
 
@@ -33,6 +33,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         raise WarehouseError(_explain(path, error)) from None
     if not read_only:
         migrate(con)
+        reference.refresh_reference_data(con)
     return con
 
 

@@ -9,6 +9,7 @@ from importlib.resources import files
 import duckdb
 
 PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
+FULL_LINE_COMMENT = re.compile(r"^[ \t]*--[^\n]*$", re.M)
 STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?(?:\n|\Z)")
 
 
@@ -16,6 +17,7 @@ STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?(?:\n|\Z)")
 def statements(name: str, folder: str = "queries") -> tuple[str, ...]:
     """The statements of `warehouse/<folder>/<name>.sql`, in order."""
     text = (files("tracker.warehouse") / folder / f"{name}.sql").read_text(encoding="utf-8")
+    text = FULL_LINE_COMMENT.sub("", text)  # a `;` at the end of a comment line ends no statement
     return tuple(s.strip() for s in STATEMENT_END.split(text) if _has_code(s))
 
 
