@@ -10,7 +10,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator
 from urllib.parse import quote
 
-from tracker.collectors.records import CollectorError, Page, as_bool, as_int, as_text, as_texts
+from tracker.collectors.records import (
+    CollectorError,
+    Page,
+    as_bool,
+    as_int,
+    as_text,
+    as_texts,
+    as_timestamp,
+    excerpt,
+)
+
 from tracker.config import AI_TOPICS
 from tracker.http import Client, HttpError, describe, new_session
 from tracker.locations import country_of
@@ -182,14 +192,14 @@ def _window_from(text: list[str]) -> Window:
 def repo_record(item: Any, query: str = "", position: int = 0) -> dict:
     """A repository row from one search item; a field of an unexpected type becomes NULL, not a crash."""
     if not isinstance(item, dict) or as_int(item.get("id")) is None or not as_text(item.get("full_name")):
-        raise CollectorError(f"GitHub search {query!r}, item {position}: no 'id' or 'full_name': {_excerpt(item)}")
+        raise CollectorError(f"GitHub search {query!r}, item {position}: no 'id' or 'full_name': {excerpt(item)}")
     owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
     license_ = item.get("license") if isinstance(item.get("license"), dict) else {}
     return {
         "repo_id": as_int(item["id"]), "full_name": item["full_name"],
         "owner_login": as_text(owner.get("login")) or item["full_name"].split("/")[0],
-        "owner_type": as_text(owner.get("type")), "created_at": timestamp(item.get("created_at")),
-        "pushed_at": timestamp(item.get("pushed_at")), "language": as_text(item.get("language")),
+        "owner_type": as_text(owner.get("type")), "created_at": as_timestamp(item.get("created_at")),
+        "pushed_at": as_timestamp(item.get("pushed_at")), "language": as_text(item.get("language")),
         "license": as_text(license_.get("key")), "topics": as_texts(item.get("topics")),
         "description": as_text(item.get("description")), "fork": as_bool(item.get("fork")),
         "archived": as_bool(item.get("archived")), "stars": as_int(item.get("stargazers_count")),
@@ -220,12 +230,12 @@ def _fetch_owner(client: Client, api_url: str, login: str, listed_type: str | No
 def owner_record(user: Any) -> dict:
     """An owner row from a GET /users answer, its country read from the free-text location."""
     if not isinstance(user, dict) or not as_text(user.get("login")):
-        raise CollectorError(f"GitHub user answer has no 'login': {_excerpt(user)}")
+        raise CollectorError(f"GitHub user answer has no 'login': {excerpt(user)}")
     location = as_text(user.get("location"))
     return {
         "login": user["login"], "type": as_text(user.get("type")), "name": as_text(user.get("name")),
         "company": as_text(user.get("company")), "location": location, "country_code": _country(location),
-        "created_at": timestamp(user.get("created_at")), "fetched_at": _now(),
+        "created_at": as_timestamp(user.get("created_at")), "fetched_at": _now(),
     }
 
 
@@ -244,7 +254,7 @@ def _search(client: Client, settings: Settings, query: str, page: int, per_page:
     response = _get(client, f"{settings.api_url.rstrip('/')}/search/repositories", params, "search")
     body = _json(response)
     if not isinstance(body, dict) or as_int(body.get("total_count")) is None or not isinstance(body.get("items"), list):
-        raise CollectorError(f"GitHub {describe(response.url)}: not a search answer: {_excerpt(body)}")
+        raise CollectorError(f"GitHub {describe(response.url)}: not a search answer: {excerpt(body)}")
     return body
 
 
@@ -262,21 +272,6 @@ def _json(response) -> Any:
         raise CollectorError(f"GitHub {describe(response.url)}: the answer is not valid JSON ({error})") from None
 
 
-def timestamp(value: Any) -> datetime | None:
-    """A naive UTC datetime from GitHub's ISO-8601 text (`2017-09-15T21:43:08Z`)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _excerpt(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) < 120 else text[:117] + "..."

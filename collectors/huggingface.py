@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import httpx2
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
-
-from tracker.collectors.records import CollectorError, Page, as_bool, as_int, as_text, as_texts
+from tracker.collectors.records import (
+    CollectorError,
+    Page,
+    as_bool,
+    as_int,
+    as_text,
+    as_texts,
+    as_timestamp,
+    excerpt,
+)
 
 HUB = "huggingface"
 PAGE_SIZE = 1000
@@ -111,7 +117,7 @@ def parse_page(items: Any, number: int = 1) -> dict[str, list[dict]]:
     models, edges = [], []
     for position, item in enumerate(items, 1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise CollectorError(f"Hugging Face page {number}, model {position}: record has no 'id': {_excerpt(item)}")
+            raise CollectorError(f"Hugging Face page {number}, model {position}: record has no 'id': {excerpt(item)}")
         models.append(model_record(item))
         edges += lineage_records(item)
     return {"models": models, "lineage": edges}
@@ -125,7 +131,7 @@ def model_record(item: dict) -> dict:
     return {
         "hub": HUB, "model_id": model_id,
         "author": as_text(item.get("author")) or (model_id.split("/")[0] if "/" in model_id else None),
-        "created_at": timestamp(item.get("createdAt")), "last_modified": timestamp(item.get("lastModified")),
+        "created_at": as_timestamp(item.get("createdAt")), "last_modified": as_timestamp(item.get("lastModified")),
         "pipeline_tag": as_text(item.get("pipeline_tag")), "library_name": as_text(item.get("library_name")),
         "license": _license(tags, card), "tags": tags, "gated": _gated(item.get("gated")),
         "private": as_bool(item.get("private")), "downloads": as_int(item.get("downloads")),
@@ -185,16 +191,6 @@ def normalise_model_id(value: str) -> str | None:
     return value or None
 
 
-def timestamp(value: Any) -> datetime | None:
-    """A naive UTC datetime from the Hub's ISO-8601 text (`2024-09-16T11:55:40.000Z`)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
-
 
 def _license(tags: list[str], card: dict) -> str | None:
     for tag in tags:
@@ -216,8 +212,3 @@ def _display(url: str) -> str:
 def _first_line(error: Exception) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
-
-
-def _excerpt(item: Any) -> str:
-    text = json.dumps(item, ensure_ascii=False, default=str)
-    return text if len(text) < 120 else text[:117] + "..."

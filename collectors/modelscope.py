@@ -23,7 +23,6 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Iterator, NamedTuple
 
@@ -31,8 +30,16 @@ import yaml
 from modelscope_hub import HubApi
 from modelscope_hub.config import HubConfig
 from modelscope_hub.errors import HubError, NotExistError
-
-from tracker.collectors.records import CollectorError, Page, as_bool, as_int, as_text, as_texts
+from tracker.collectors.records import (
+    CollectorError,
+    Page,
+    as_bool,
+    as_int,
+    as_text,
+    as_texts,
+    as_timestamp,
+    excerpt,
+)
 
 HUB = "modelscope"
 PAGE_SIZE = 50          # the most the SDK's compat layer asks for
@@ -141,7 +148,7 @@ def _fetch(api: HubApi, partition: Partition, number: int, size: int, where: str
                                                  page_number=number, page_size=size), where)
     items, total = data.get("models"), as_int(data.get("total_count"))
     if not isinstance(items, list) or total is None:
-        raise CollectorError(f"ModelScope {where}: no model list and total in the reply: {_excerpt(data)}")
+        raise CollectorError(f"ModelScope {where}: no model list and total in the reply: {excerpt(data)}")
     return items, total
 
 
@@ -159,7 +166,7 @@ def _call(request, where: str) -> dict:
     except HubError as error:
         raise CollectorError(f"ModelScope {where}: {_first_line(error)}") from error
     if isinstance(data, str):
-        raise CollectorError(f"ModelScope {where} is not valid JSON: {_excerpt(data)}")
+        raise CollectorError(f"ModelScope {where} is not valid JSON: {excerpt(data)}")
     if not isinstance(data, dict):
         raise CollectorError(f"ModelScope {where}: expected a JSON object, got {type(data).__name__}")
     return data
@@ -256,7 +263,7 @@ def parse_items(items: list, cards: dict[str, list[str]], where: str = "page") -
     models, edges = [], []
     for position, item in enumerate(items, 1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or "/" not in item["id"]:
-            raise CollectorError(f"ModelScope {where}, model {position}: record has no 'owner/name' id: {_excerpt(item)}")
+            raise CollectorError(f"ModelScope {where}, model {position}: record has no 'owner/name' id: {excerpt(item)}")
         models.append(model_record(item))
         edges += lineage_records(item, cards.get(item["id"], []))
     return {"models": models, "lineage": edges}
@@ -268,7 +275,8 @@ def model_record(item: dict) -> dict:
     downloads = as_int(item.get("downloads"))  # ModelScope counts downloads since the model's creation
     return {
         "hub": HUB, "model_id": item["id"], "author": item["id"].split("/")[0],
-        "created_at": timestamp(item.get("created_at")), "last_modified": timestamp(item.get("last_modified")),
+        "created_at": as_timestamp(item.get("created_at"), epoch_seconds=True),
+        "last_modified": as_timestamp(item.get("last_modified"), epoch_seconds=True),
         "pipeline_tag": tasks[0] if tasks else None,
         "library_name": None,  # no library key is known on list items (the `library` filter exists)
         "license": as_text(item.get("license")), "tags": as_texts(item.get("tags")),
@@ -305,18 +313,6 @@ def _better(relation: str, provenance: str, current: tuple[str, str]) -> bool:
     return PROVENANCE_ORDER.index(provenance) < PROVENANCE_ORDER.index(current_provenance)
 
 
-def timestamp(value: Any) -> datetime | None:
-    """A naive UTC datetime from ISO-8601 text (`2024-09-18T08:00:00Z`) or legacy epoch seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
-
 
 def _gated(value: Any) -> str | None:
     if isinstance(value, bool):
@@ -327,8 +323,3 @@ def _gated(value: Any) -> str | None:
 def _first_line(error: Exception) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
-
-
-def _excerpt(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) < 120 else text[:117] + "..."

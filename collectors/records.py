@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 
@@ -40,3 +42,22 @@ def as_texts(value: Any) -> list[str]:
 
 def as_bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def as_timestamp(value: Any, epoch_seconds: bool = False) -> datetime | None:
+    """A naive UTC datetime from ISO-8601 text (`2024-09-16T11:55:40.000Z`), or from epoch seconds if allowed."""
+    if epoch_seconds and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def excerpt(value: Any, limit: int = 120) -> str:
+    """A short JSON rendering of an API value, for error messages."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) < limit else text[: limit - 3] + "..."

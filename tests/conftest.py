@@ -10,8 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tracker.config import Config
+from tracker.pipeline import Source
 from tracker.sim.ecosystem import GeneratedEcosystem
 from tracker.sim.huggingface import HubStandIn
+from tracker.sources import huggingface_source
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +57,13 @@ def rows(db: Path, query: str) -> list[tuple]:
         return con.execute(query).fetchall()
     finally:
         con.close()
+
+
+def hf_source(hub: HubStandIn, **settings) -> Source:
+    """The Hugging Face source as the CLI builds it from configuration, pointed at a stand-in."""
+    config = Config()
+    config.huggingface.endpoint = hub.url
+    config.huggingface.retry_wait = 0.05
+    for key, value in settings.items():
+        setattr(config.huggingface, key, value)
+    return huggingface_source(config)

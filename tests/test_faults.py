@@ -14,14 +14,12 @@ from datetime import date
 
 import pytest
 
-from tracker.config import Config
 from tracker.pipeline import CollectionFailed, collect
 from tracker.sim.ecosystem import GeneratedEcosystem
 from tracker.sim.huggingface import HubStandIn
-from tracker.sources import huggingface_source
 from tracker.warehouse import db
 
-from conftest import rows, tracker
+from conftest import hf_source, rows, tracker
 
 DAY = date(2025, 6, 1)
 ECOSYSTEM = GeneratedEcosystem(3_000, seed=5)
@@ -38,7 +36,7 @@ def fault_free(tmp_path_factory):
     """The warehouse tables after a collection nothing went wrong in."""
     path = tmp_path_factory.mktemp("clean") / "clean.duckdb"
     with HubStandIn(ECOSYSTEM) as hub:
-        collect(db.connect(path), source(hub), snapshot_date=DAY)
+        collect(db.connect(path), hf_source(hub), snapshot_date=DAY)
     return [rows(path, query) for query in TABLES]
 
 
@@ -47,14 +45,6 @@ def hub():
     with HubStandIn(ECOSYSTEM) as stand_in:
         yield stand_in
 
-
-def source(hub, **settings):
-    config = Config()
-    config.huggingface.endpoint = hub.url
-    config.huggingface.retry_wait = 0.05
-    for key, value in settings.items():
-        setattr(config.huggingface, key, value)
-    return huggingface_source(config)
 
 
 def tables(path) -> list[list[tuple]]:
@@ -68,7 +58,7 @@ def ledger(path) -> list[tuple]:
 def collect_once(path, hub, **settings):
     con = db.connect(path)
     try:
-        return collect(con, source(hub, **settings), snapshot_date=DAY)
+        return collect(con, hf_source(hub, **settings), snapshot_date=DAY)
     finally:
         con.close()
 
@@ -204,7 +194,7 @@ def test_a_source_down_for_the_whole_run_fails_it_and_keeps_everything_else(hub,
     collect_once(db_file, hub)
     hub.stop()
     with pytest.raises(CollectionFailed, match="page 1"):
-        collect(db.connect(db_file), source(hub), snapshot_date=date(2025, 6, 2))
+        collect(db.connect(db_file), hf_source(hub), snapshot_date=date(2025, 6, 2))
     assert tables(db_file) == fault_free
     assert ledger(db_file) == [("succeeded", 3, 3000), ("failed", 0, 0)]
 

@@ -9,30 +9,20 @@ import sys
 from datetime import date, datetime
 
 import pytest
-from conftest import rows, tracker
+from conftest import hf_source, rows, tracker
 from huggingface_hub import HfApi
 from tracker.collectors.huggingface import parse_page
 from tracker.warehouse import db
 
-from tracker.config import Config
 from tracker.pipeline import CollectionFailed, collect
 from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
 from tracker.sim.huggingface import HubStandIn
-from tracker.sources import huggingface_source
 
 EDGES = "SELECT child_id, parent_id, relation FROM lineage"
 SNAPSHOTS = "SELECT hub, model_id, snapshot_date, downloads, downloads_all_time, likes FROM model_snapshots ORDER BY ALL"
 MODELS = ("SELECT hub, model_id, author, created_at, last_modified, pipeline_tag, library_name, license, tags, "
           "gated, private, first_seen, last_seen, gone_since FROM models ORDER BY ALL")
 
-
-def source_for(hub: HubStandIn, **settings):
-    config = Config()
-    config.huggingface.endpoint = hub.url
-    config.huggingface.retry_wait = 0.05
-    for key, value in settings.items():
-        setattr(config.huggingface, key, value)
-    return huggingface_source(config)
 
 
 def test_a_50000_model_hub_loads_every_model_and_exactly_the_generated_lineage(tmp_path, db_file):
@@ -48,7 +38,7 @@ def test_every_field_the_warehouse_keeps_is_read_from_the_listing(db_file):
     model = SimModel("Qwen/Qwen2.5-7B-Instruct", datetime(2024, 9, 16, 11, 55, 40), downloads=23384870,
                      downloads_all_time=99_000_000, likes=1134, parents=("Qwen/Qwen2.5-7B",), relation="finetune")
     with HubStandIn([model]) as hub:
-        collect(db.connect(db_file), source_for(hub), snapshot_date=date(2025, 1, 2))
+        collect(db.connect(db_file), hf_source(hub), snapshot_date=date(2025, 1, 2))
     assert rows(db_file, MODELS) == [(
         "huggingface", "Qwen/Qwen2.5-7B-Instruct", "Qwen", datetime(2024, 9, 16, 11, 55, 40),
         datetime(2024, 9, 19, 11, 55, 40), "text-generation", "transformers", "apache-2.0",
@@ -91,16 +81,16 @@ def test_fields_of_an_unexpected_type_become_null_and_unknown_fields_are_ignored
 
 def test_collecting_twice_on_the_same_day_gives_the_same_rows_as_once(small_hub, db_file):
     con = db.connect(db_file)
-    collect(con, source_for(small_hub), snapshot_date=date(2025, 3, 1))
+    collect(con, hf_source(small_hub), snapshot_date=date(2025, 3, 1))
     once = [con.execute(q).fetchall() for q in (MODELS, SNAPSHOTS, EDGES + " ORDER BY ALL")]
-    collect(con, source_for(small_hub), snapshot_date=date(2025, 3, 1))
+    collect(con, hf_source(small_hub), snapshot_date=date(2025, 3, 1))
     assert [con.execute(q).fetchall() for q in (MODELS, SNAPSHOTS, EDGES + " ORDER BY ALL")] == once
 
 
 def test_a_new_day_adds_one_snapshot_row_per_model(small_hub, db_file):
     con = db.connect(db_file)
-    collect(con, source_for(small_hub), snapshot_date=date(2025, 3, 1))
-    collect(con, source_for(small_hub), snapshot_date=date(2025, 3, 2))
+    collect(con, hf_source(small_hub), snapshot_date=date(2025, 3, 1))
+    collect(con, hf_source(small_hub), snapshot_date=date(2025, 3, 2))
     assert con.execute("SELECT snapshot_date, count(*) FROM model_snapshots GROUP BY 1 ORDER BY 1").fetchall() == [
         (date(2025, 3, 1), 3000), (date(2025, 3, 2), 3000)]
     assert con.execute("SELECT count(*) FROM models").fetchone() == (3000,)
@@ -110,10 +100,10 @@ def test_models_that_disappear_are_kept_and_marked_gone_and_counts_as_of_a_past_
     ecosystem = GeneratedEcosystem(1_200, seed=3)
     con = db.connect(db_file)
     with HubStandIn(list(ecosystem)) as hub:
-        collect(con, source_for(hub), snapshot_date=date(2025, 5, 1))
+        collect(con, hf_source(hub), snapshot_date=date(2025, 5, 1))
     survivors = [m for i, m in enumerate(ecosystem) if i % 10]
     with HubStandIn(survivors) as hub:
-        collect(con, source_for(hub), snapshot_date=date(2025, 5, 2))
+        collect(con, hf_source(hub), snapshot_date=date(2025, 5, 2))
     assert con.execute("SELECT gone_since, count(*) FROM models GROUP BY 1 ORDER BY 1 NULLS FIRST").fetchall() == [
         (None, len(survivors)), (date(2025, 5, 2), 1_200 - len(survivors))]
     assert con.execute("SELECT count(*) FROM models_as_of(DATE '2025-05-01')").fetchone() == (1_200,)
@@ -122,8 +112,8 @@ def test_models_that_disappear_are_kept_and_marked_gone_and_counts_as_of_a_past_
 
 def test_a_narrowed_listing_loads_only_its_scope_and_marks_nothing_gone(small_hub, db_file):
     con = db.connect(db_file)
-    collect(con, source_for(small_hub), snapshot_date=date(2025, 5, 1))
-    collect(con, source_for(small_hub, author="Qwen"), snapshot_date=date(2025, 5, 2))
+    collect(con, hf_source(small_hub), snapshot_date=date(2025, 5, 1))
+    collect(con, hf_source(small_hub, author="Qwen"), snapshot_date=date(2025, 5, 2))
     qwen = [m.model_id for m in small_hub.catalog if m.author == "Qwen"]
     assert con.execute("SELECT count(*) FROM models WHERE gone_since IS NOT NULL").fetchone() == (0,)
     assert sorted(r[0] for r in con.execute(
@@ -135,7 +125,7 @@ def test_rate_limits_and_server_errors_are_waited_out_and_retried(small_hub, db_
     small_hub.add_fault("status", path="/api/models", status=429, times=2, after=1,
                         headers={"Retry-After": "0", "RateLimit": '"api";r=0;t=0'})
     small_hub.add_fault("status", path="/api/models", status=503, times=2, after=2)
-    summary = collect(db.connect(db_file), source_for(small_hub))
+    summary = collect(db.connect(db_file), hf_source(small_hub))
     assert (summary.status, summary.records) == ("succeeded", 3000)
     assert rows(db_file, "SELECT count(*) FROM models") == [(3000,)]
 
@@ -155,7 +145,7 @@ def test_a_page_that_is_not_json_fails_the_run_naming_the_page_and_keeps_earlier
 def test_a_record_without_an_id_fails_the_run_naming_the_page_and_record(small_hub, db_file):
     small_hub.add_fault("mutate", path="/api/models", after=1, mutate=lambda items: items[:5] + [{"likes": 3}])
     with pytest.raises(CollectionFailed, match=r"page 2, model 6: record has no 'id'"):
-        collect(db.connect(db_file), source_for(small_hub))
+        collect(db.connect(db_file), hf_source(small_hub))
     assert rows(db_file, "SELECT status, pages FROM runs") == [("failed", 1)]
 
 
