@@ -126,3 +126,23 @@ def test_collect_all_runs_the_three_sources(small_hub, db_file):
     assert rows(db_file, "SELECT hub, count(*) FROM models GROUP BY hub ORDER BY hub") == [
         ("huggingface", 3000), ("modelscope", 1500)]
     assert rows(db_file, "SELECT count(*) > 0 FROM repos") == [(True,)]
+
+
+def test_check_judges_every_claim_and_shows_one_claims_history(small_hub, db_file):
+    collected(db_file, small_hub)
+    table = tracker("--db", str(db_file), "check", check=True).stdout
+    one = json.loads(tracker("--db", str(db_file), "check", "--claim", "modelscope-scale", "--format", "json",
+                             check=True).stdout)
+    history = tracker("--db", str(db_file), "check", "--history", "modelscope-scale", "--format", "json", check=True)
+    assert table.split()[:5] == ["claim", "verdict", "snapshot", "measured", "reported"]
+    for claim in ("qwen-derivative-leadership", "modelscope-scale", "github-ai-growth", "china-avg-stars-first"):
+        assert claim in table
+    assert [(v["claim_id"], v["verdict"]) for v in one] == [("modelscope-scale", "insufficient data")]
+    assert "modelscope" in one[0]["reason"]
+    assert [h["verdict"] for h in json.loads(history.stdout)] == ["insufficient data", "insufficient data"]
+
+
+def test_an_unknown_claim_is_a_usage_error(small_hub, db_file):
+    collected(db_file, small_hub)
+    result = tracker("--db", str(db_file), "check", "--claim", "qwen-is-best")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "qwen-is-best" in result.stderr

@@ -21,12 +21,25 @@ def write_config(tmp_path, text: str) -> None:
 def test_run_collects_every_enabled_source_and_a_failing_one_does_not_stop_the_others(small_hub, db_file, tmp_path):
     write_config(tmp_path, f'[modelscope]\nenabled = false\n[github]\napi_url = "{UNREACHABLE}"\nretry_wait = 0.01\n')
     result = tracker("--db", str(db_file), "run", "--format", "json", env={"HF_ENDPOINT": small_hub.url})
-    summary = {line["source"]: line for line in json.loads(result.stdout)}
+    summary = {line["source"]: line for line in json.loads(result.stdout)["sources"]}
     assert result.returncode == 1
     assert (summary["huggingface"]["status"], summary["huggingface"]["records"]) == ("succeeded", 3000)
     assert summary["github"]["status"] == "failed" and "Connection refused" in summary["github"]["note"]
     assert rows(db_file, "SELECT source, status FROM runs ORDER BY run_id") == [
         ("huggingface", "succeeded"), ("github", "failed")]
+    verdicts = {v["claim"]: v for v in json.loads(result.stdout)["verdicts"]}
+    assert json.loads(result.stdout)["stale_sources"] == ["github"]
+    assert verdicts["github-ai-growth"]["verdict"] == "insufficient data"
+    assert all(v["before"] == "(first check)" and v["changed"] for v in verdicts.values())
+
+
+def test_a_second_run_reports_which_verdicts_changed_since_the_last_check(small_hub, db_file, tmp_path):
+    write_config(tmp_path, "[modelscope]\nenabled = false\n[github]\nenabled = false\n")
+    tracker("--db", str(db_file), "run", env={"HF_ENDPOINT": small_hub.url}, check=True)
+    again = json.loads(tracker("--db", str(db_file), "run", "--format", "json",
+                               env={"HF_ENDPOINT": small_hub.url}, check=True).stdout)
+    assert again["verdicts"] and not any(v["changed"] for v in again["verdicts"])
+    assert rows(db_file, "SELECT count(DISTINCT check_id) FROM claim_verdicts") == [(2,)]
 
 
 def test_run_exits_0_when_every_source_ran(small_hub, db_file, tmp_path):

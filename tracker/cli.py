@@ -12,11 +12,12 @@ from pathlib import Path
 from tracker import config as configuration
 from tracker import nightly, output, schedule, sources
 from tracker.pipeline import Stop
+from tracker.reports import check as claim_checks
 from tracker.warehouse import db, runs
 from tracker.warehouse.db import WarehouseError
 
 COMMON_DEFAULTS = {"db": None, "config": None, "quiet": False}
-EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_WAREHOUSE = 0, 1, 2, 3
+EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_WAREHOUSE, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4
 log = logging.getLogger("tracker")
 
 DESCRIPTION = """\
@@ -32,12 +33,14 @@ EPILOG = """\
 examples:
   tracker run                               the nightly job: collect all, check, report
   tracker collect huggingface               collect the whole Hugging Face catalogue
+  tracker check                             judge every claim; tracker check --history CLAIM
   tracker runs                              what ran, when, and how it ended
   tracker sql "SELECT count(*) FROM models"
   tracker sql --format csv "SELECT * FROM model_snapshots LIMIT 10" > snap.csv
 
 exit codes: 0 all went well; 1 a source failed (its loaded pages are kept; rerun to resume);
-            2 bad usage or configuration; 3 the warehouse is unusable (locked, not DuckDB, bad SQL)
+            2 bad usage or configuration; 3 the warehouse is unusable (locked, not DuckDB, bad SQL);
+            4 a claim check could not run (e.g. a malformed data file)
 """
 
 
@@ -100,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Collect every enabled source (one failing does not stop the others), then check the "
                     "claims and write the report, and print a summary. For cron, systemd timers and CI. "
                     "Exit code 1 when a source failed.")
-    run_parser.add_argument("--format", choices=output.FORMATS, default="table")
+    run_parser.add_argument("--format", choices=output.FORMATS, default="table",
+                            help="the summary as a table, CSV or JSON (JSON adds the verdicts)")
     run_parser.set_defaults(handler=cmd_run)
 
     schedule_parser = commands.add_parser(
@@ -112,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_parser.add_argument("--once-now", action="store_true",
                                  help="run every job once, right away, then exit (a smoke test)")
     schedule_parser.set_defaults(handler=cmd_schedule)
+
+    check_parser = commands.add_parser(
+        "check", parents=[common], help="check the report's claims against the warehouse",
+        description="Judge every registered claim (or one) on the warehouse as it stands: supported, "
+                    "contradicted or insufficient data, with the reason. Each verdict is stored with its "
+                    "evidence; --history CLAIM shows how its verdict and figures changed across checks. "
+                    "TRACKER_DATA_DIR names a folder whose families.csv, organisations.csv or "
+                    "countries.csv replace the shipped ones.")
+    check_parser.add_argument("--claim", metavar="ID", help="check only this claim (default: every claim)")
+    check_parser.add_argument("--format", choices=output.FORMATS, default="table")
+    check_parser.add_argument("--history", metavar="CLAIM", help="the stored verdicts of CLAIM, oldest first")
+    check_parser.set_defaults(handler=cmd_check)
 
     runs_parser = commands.add_parser("runs", parents=[common], help="the run ledger, newest first")
     runs_parser.add_argument("--limit", type=int, default=20)
@@ -146,8 +162,20 @@ def cmd_collect(args) -> int:
 def cmd_run(args) -> int:
     config = load_config(args)
     report = nightly.collect_sources(config, db_path(args), sources.enabled(config), output.page_progress)
-    output.write_rows(nightly.summary_rows(report), args.format, sys.stdout)
-    return EXIT_OK if report.ok else EXIT_SOURCE_FAILED
+    nightly.check_claims(config, db_path(args), report)
+    if args.format == "json":
+        json.dump({"sources": nightly.summary_rows(report), "verdicts": report.verdicts,
+                   "stale_sources": report.stale_sources, "check_error": report.check_error},
+                  sys.stdout, indent=2, default=str)
+        print()
+    else:
+        output.write_rows(nightly.summary_rows(report), args.format, sys.stdout)
+        if report.verdicts:
+            sys.stdout.write("\n")
+            output.write_rows(report.verdicts, args.format, sys.stdout)
+    if not report.ok:
+        return EXIT_SOURCE_FAILED
+    return EXIT_CHECK_FAILED if report.check_error else EXIT_OK
 
 
 def cmd_schedule(args) -> int:
@@ -171,6 +199,14 @@ def cmd_sql(args) -> int:
         return EXIT_WAREHOUSE
     output.write(result, args.format, sys.stdout)
     return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    con = db.connect(db_path(args))  # writable: a check resolves the families and stores its verdicts
+    try:
+        return claim_checks.check_command(con, args.claim, args.format, args.history, sys.stdout)
+    finally:
+        con.close()
 
 
 def cmd_runs(args) -> int:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+
+import duckdb
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker import sources
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, Summary, collect, today
+from tracker.reports import check as claim_checks
 from tracker.warehouse import db, sql
+from tracker.warehouse.db import WarehouseError
 
 log = logging.getLogger("tracker")
 
@@ -19,6 +23,9 @@ log = logging.getLogger("tracker")
 class NightReport:
     collections: list[Summary] = field(default_factory=list)
     failed_sources: list[str] = field(default_factory=list)
+    verdicts: list[dict] = field(default_factory=list)   # claim, verdict, before, changed
+    stale_sources: list[str] = field(default_factory=list)
+    check_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -63,6 +70,26 @@ def stale_sources(config: Config, db_path: Path) -> list[str]:
     return [name for name in sources.enabled(config) if name not in fresh]
 
 
+def check_claims(config: Config, db_path: Path, report: NightReport) -> NightReport:
+    """Judge every claim on what the warehouse holds, noting stale sources and changed verdicts."""
+    report.stale_sources = stale_sources(config, db_path)
+    if report.stale_sources:
+        log.warning("checks use older data for: %s (no complete run today)", ", ".join(report.stale_sources))
+    con = db.connect(db_path)
+    try:
+        before = dict(sql.run(con, "claim_latest_verdicts").fetchall())
+        verdicts = claim_checks.run_checks(con)
+    except (claim_checks.CheckError, WarehouseError, duckdb.Error) as error:
+        report.check_error = str(error).strip().splitlines()[0]
+        log.error("checks could not run: %s", report.check_error)
+        return report
+    finally:
+        con.close()
+    report.verdicts = [{"claim": v.claim.id, "verdict": v.verdict, "before": before.get(v.claim.id, "(first check)"),
+                        "changed": v.verdict != before.get(v.claim.id)} for v in verdicts]
+    return report
+
+
 def summary_rows(report: NightReport) -> list[dict]:
     """One line per source: how far it got, how long it took, and why it stopped if it failed."""
     return [{"source": s.source, "status": s.status, "pages": s.pages, "records": s.records,
@@ -74,5 +101,7 @@ def run_job(job_id: str, config: Config, db_path: Path) -> None:
     """One scheduled job: a source's collection, or the checks and report after them."""
     if job_id in sources.SOURCE_NAMES:
         collect_sources(config, db_path, [job_id])
-    else:
-        log.info("%s: nothing to do yet", job_id)
+        return
+    report = check_claims(config, db_path, NightReport())
+    changed = [f"{v['claim']}: {v['before']} -> {v['verdict']}" for v in report.verdicts if v["changed"]]
+    log.info("checks: %s claims judged; changed: %s", len(report.verdicts), "; ".join(changed) or "none")

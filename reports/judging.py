@@ -1,0 +1,84 @@
+"""What every claim's judgement shares: the verdicts, what each source's runs left, and small formatters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from tracker.warehouse import sql
+
+SUPPORTED, CONTRADICTED, INSUFFICIENT = "supported", "contradicted", "insufficient data"
+VERDICTS = (SUPPORTED, CONTRADICTED, INSUFFICIENT)
+
+
+@dataclass
+class Judgement:
+    """A verdict with its reason, the measured figure in words, and the figures by name."""
+
+    verdict: str
+    reason: str
+    measured: str = "n/a"
+    figures: dict = field(default_factory=dict)
+
+
+@dataclass
+class SourceStatus:
+    """What the run ledger says of one source."""
+
+    source: str
+    runs: int = 0
+    succeeded: int = 0
+    snapshot_date: date | None = None         # the latest succeeded run's
+    full_snapshot_date: date | None = None    # the latest succeeded run that listed the whole catalogue
+    catalog_total: int | None = None
+    last_error: str | None = None
+
+    @property
+    def collected(self) -> bool:
+        return self.succeeded > 0
+
+    @property
+    def whole(self) -> bool:
+        return self.full_snapshot_date is not None
+
+    def missing(self) -> str:
+        """Why the source gives nothing to judge by, in words."""
+        if not self.runs:
+            return f"{self.source} was never collected (no run in the ledger)"
+        error = f"; last error: {self.last_error}" if self.last_error else ""
+        return f"{self.source} has no succeeded run ({self.runs} run(s){error})"
+
+    def shown(self) -> dict:
+        return {"collected": self.collected, "snapshot_date": _iso(self.snapshot_date),
+                "whole_catalogue_snapshot": _iso(self.full_snapshot_date), "catalog_total": self.catalog_total,
+                "note": None if self.collected else self.missing()}
+
+
+def source_status(con: duckdb.DuckDBPyConnection) -> dict[str, SourceStatus]:
+    """Each source's runs, from the ledger."""
+    rows = sql.run(con, "claim_source_runs").fetchall()
+    return {row[0]: SourceStatus(*row) for row in rows}
+
+
+def insufficient(reason: str, **figures) -> Judgement:
+    return Judgement(INSUFFICIENT, reason, "n/a", figures)
+
+
+def count(value) -> str:
+    """A count with thousands separators; n/a for none."""
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def percent(value, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def listed(items) -> str:
+    items = list(items)
+    return ", ".join(items) if items else "none"
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

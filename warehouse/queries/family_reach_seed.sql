@@ -1,0 +1,3 @@
+-- The walk up the lineage starts at every model that names a parent.
+CREATE OR REPLACE TEMP TABLE walk_reach AS
+SELECT DISTINCT child_key AS start_key, child_key AS node_key, 0 AS depth FROM walk_edges;
