@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from modelscope_hub.config import set_default_config
 
 from tracker.config import Config
 from tracker.pipeline import Source
@@ -26,7 +27,11 @@ def isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("MODELSCOPE_CACHE", str(tmp_path / "ms-cache"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the ModelScope SDK keeps its state under HOME
     monkeypatch.chdir(tmp_path)
+    set_default_config(None)  # and its process-wide default config must not outlive a test
+    yield
+    set_default_config(None)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from test_families import DAY, LLAMA, QWEN, collect_hf, collect_ms, model, sdk_isolation  # noqa: F401
+from test_families import DAY, LLAMA, QWEN, collect_hf, collect_ms, model
 
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, collect

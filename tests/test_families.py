@@ -8,7 +8,6 @@ import time
 from datetime import date, datetime, timezone
 
 import pytest
-from modelscope_hub.config import set_default_config
 
 from tracker import sources
 from tracker.config import Config
@@ -25,13 +24,6 @@ DAY = date(2026, 11, 1)
 FAMILIES = "SELECT model_id, root_id, family, depth FROM model_family WHERE hub = $hub ORDER BY ALL"
 
 
-@pytest.fixture(autouse=True)
-def sdk_isolation(tmp_path, monkeypatch):
-    """The ModelScope SDK's home and process-wide default config are this test's own."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    set_default_config(None)
-    yield
-    set_default_config(None)
 
 
 @pytest.fixture

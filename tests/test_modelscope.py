@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 
 import pytest
-from modelscope_hub.config import set_default_config
 
 from tracker import pipeline, sources
 from tracker.collectors import modelscope
@@ -27,13 +26,6 @@ START = datetime(2024, 9, 17, tzinfo=timezone.utc)
 LISTING = "/openapi/v1/models"
 
 
-@pytest.fixture(autouse=True)
-def sdk_isolation(tmp_path, monkeypatch):
-    """The SDK's home and process-wide default config are this test's own."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    set_default_config(None)
-    yield
-    set_default_config(None)
 
 
 @pytest.fixture
