@@ -13,6 +13,9 @@ from tracker import config as configuration
 from tracker import nightly, output, schedule, sources
 from tracker.pipeline import Stop
 from tracker.reports import check as claim_checks
+from tracker.reports.registry import RegistryError
+from tracker.warehouse import export
+from tracker.warehouse.attribution import ReferenceDataError
 from tracker.warehouse import db, runs
 from tracker.warehouse.db import WarehouseError
 
@@ -34,6 +37,9 @@ examples:
   tracker run                               the nightly job: collect all, check, report
   tracker collect huggingface               collect the whole Hugging Face catalogue
   tracker check                             judge every claim; tracker check --history CLAIM
+  tracker report --out report               the trend report: HTML, Markdown, charts as PNG + CSV
+  tracker demo --out demo                   the whole pipeline on a SIMULATED ecosystem, offline
+  tracker export --out parquet              every table as Hive-partitioned Parquet
   tracker runs                              what ran, when, and how it ended
   tracker sql "SELECT count(*) FROM models"
   tracker sql --format csv "SELECT * FROM model_snapshots LIMIT 10" > snap.csv
@@ -129,6 +135,38 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--history", metavar="CLAIM", help="the stored verdicts of CLAIM, oldest first")
     check_parser.set_defaults(handler=cmd_check)
 
+    report_parser = commands.add_parser(
+        "report", parents=[common], help="check the claims and write the trend report (HTML, Markdown, PNG, CSV)",
+        description="Check every registered claim on the warehouse as it stands (the verdicts are stored), then "
+                    "write the report into --out: report.html (self-contained: opens from disk, no network), "
+                    "report.md, and every chart as PNG beside its data as CSV.")
+    report_parser.add_argument("--out", metavar="DIR", default=None,
+                               help="folder for the report (default: the config's report_dir, ./report)")
+    report_parser.set_defaults(handler=cmd_report)
+
+    demo_parser = commands.add_parser(
+        "demo", parents=[common], help="collect, check and report a SIMULATED ecosystem from local stand-ins (offline)",
+        description="Start local stand-ins of Hugging Face, ModelScope and GitHub on 127.0.0.1 serving a generated "
+                    "ecosystem, collect several snapshot days from them with the real pipeline, check the claims "
+                    "and write the report, all into --out (its own warehouse: --db is not used). No network and "
+                    "no token needed; everything it makes is marked SIMULATED.")
+    demo_parser.add_argument("--out", metavar="DIR", default="tracker-demo",
+                             help="folder for the demo's warehouse and report (default: ./tracker-demo)")
+    demo_parser.add_argument("--scale", type=float, default=1.0,
+                             help="size of the generated ecosystem (default 1.0, about a minute; 0.1 is quicker)")
+    demo_parser.set_defaults(handler=cmd_demo)
+
+    export_parser = commands.add_parser(
+        "export", parents=[common], help="export every table as Parquet (or CSV), snapshots Hive-partitioned",
+        description="Write every table of the warehouse into --out, one folder per table. model_snapshots, "
+                    "repo_snapshots and search_counts are partitioned Hive-style by hub or source and "
+                    "snapshot_date (model_snapshots/hub=huggingface/snapshot_date=2025-01-01/data_0.parquet), "
+                    "read as they are by DuckDB, Spark, pandas and pyarrow. Staging tables are left out; an "
+                    "earlier export in the same folder is replaced table by table.")
+    export_parser.add_argument("--out", metavar="DIR", required=True)
+    export_parser.add_argument("--format", choices=export.FORMATS, default="parquet")
+    export_parser.set_defaults(handler=cmd_export)
+
     runs_parser = commands.add_parser("runs", parents=[common], help="the run ledger, newest first")
     runs_parser.add_argument("--limit", type=int, default=20)
     runs_parser.add_argument("--format", choices=output.FORMATS, default="table")
@@ -162,10 +200,11 @@ def cmd_collect(args) -> int:
 def cmd_run(args) -> int:
     config = load_config(args)
     report = nightly.collect_sources(config, db_path(args), sources.enabled(config), output.page_progress)
-    nightly.check_claims(config, db_path(args), report)
+    nightly.check_and_report(config, db_path(args), report)
     if args.format == "json":
         json.dump({"sources": nightly.summary_rows(report), "verdicts": report.verdicts,
-                   "stale_sources": report.stale_sources, "check_error": report.check_error},
+                   "stale_sources": report.stale_sources, "check_error": report.check_error,
+                   "report": str(report.report_path) if report.report_path else None},
                   sys.stdout, indent=2, default=str)
         print()
     else:
@@ -173,6 +212,8 @@ def cmd_run(args) -> int:
         if report.verdicts:
             sys.stdout.write("\n")
             output.write_rows(report.verdicts, args.format, sys.stdout)
+        if report.report_path:
+            sys.stdout.write(f"\nreport: {report.report_path}\n")
     if not report.ok:
         return EXIT_SOURCE_FAILED
     return EXIT_CHECK_FAILED if report.check_error else EXIT_OK
@@ -207,6 +248,45 @@ def cmd_check(args) -> int:
         return claim_checks.check_command(con, args.claim, args.format, args.history, sys.stdout)
     finally:
         con.close()
+
+
+def cmd_report(args) -> int:
+    from tracker.reports import render  # matplotlib is loaded only by the commands that draw
+
+    out = Path(args.out or load_config(args).report_dir)
+    con = db.connect(db_path(args))  # writable: the report checks the claims first and stores the verdicts
+    try:
+        verdicts = claim_checks.run_checks(con)
+        path = render.write_report(con, out, verdicts)
+    except (claim_checks.CheckError, RegistryError, ReferenceDataError) as error:
+        print(f"tracker: check could not run: {error}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    finally:
+        con.close()
+    print(path)
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from tracker import demo
+
+    try:
+        demo.demo(Path(args.out), demo.Size.scaled(args.scale))
+    except demo.DemoError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    con = db.connect(db_path(args), read_only=True)
+    try:
+        written = export.export(con, Path(args.out), args.format)
+    finally:
+        con.close()
+    output.write_rows([{"table": e.name, "rows": e.rows, "path": str(e.path), "partition_by": ", ".join(e.partition_by)}
+                       for e in written], "table", sys.stdout)
+    return EXIT_OK
 
 
 def cmd_runs(args) -> int:

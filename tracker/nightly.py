@@ -26,6 +26,7 @@ class NightReport:
     verdicts: list[dict] = field(default_factory=list)   # claim, verdict, before, changed
     stale_sources: list[str] = field(default_factory=list)
     check_error: str | None = None
+    report_path: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,8 +71,9 @@ def stale_sources(config: Config, db_path: Path) -> list[str]:
     return [name for name in sources.enabled(config) if name not in fresh]
 
 
-def check_claims(config: Config, db_path: Path, report: NightReport) -> NightReport:
-    """Judge every claim on what the warehouse holds, noting stale sources and changed verdicts."""
+def check_and_report(config: Config, db_path: Path, report: NightReport) -> NightReport:
+    """Judge every claim on what the warehouse holds, then write the report; note stale sources and
+    changed verdicts."""
     report.stale_sources = stale_sources(config, db_path)
     if report.stale_sources:
         log.warning("checks use older data for: %s (no complete run today)", ", ".join(report.stale_sources))
@@ -79,6 +81,9 @@ def check_claims(config: Config, db_path: Path, report: NightReport) -> NightRep
     try:
         before = dict(sql.run(con, "claim_latest_verdicts").fetchall())
         verdicts = claim_checks.run_checks(con)
+        from tracker.reports import render  # matplotlib loads only when a report is drawn
+
+        report.report_path = render.write_report(con, Path(config.report_dir), verdicts)
     except (claim_checks.CheckError, WarehouseError, duckdb.Error) as error:
         report.check_error = str(error).strip().splitlines()[0]
         log.error("checks could not run: %s", report.check_error)
@@ -102,6 +107,7 @@ def run_job(job_id: str, config: Config, db_path: Path) -> None:
     if job_id in sources.SOURCE_NAMES:
         collect_sources(config, db_path, [job_id])
         return
-    report = check_claims(config, db_path, NightReport())
+    report = check_and_report(config, db_path, NightReport())
     changed = [f"{v['claim']}: {v['before']} -> {v['verdict']}" for v in report.verdicts if v["changed"]]
-    log.info("checks: %s claims judged; changed: %s", len(report.verdicts), "; ".join(changed) or "none")
+    log.info("checks: %s claims judged; changed: %s; report: %s", len(report.verdicts),
+             "; ".join(changed) or "none", report.report_path)
