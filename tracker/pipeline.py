@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from tracker.collectors.records import CollectorError, Page
-from tracker.warehouse import load, runs
+from tracker.warehouse import db, load, runs
 from tracker.warehouse.runs import Run
 
 log = logging.getLogger("tracker")
@@ -60,8 +60,13 @@ def today() -> date:
 def collect(con: duckdb.DuckDBPyConnection, source: Source, on_page: Callable[[Run, Page], None] = lambda r, p: None,
             snapshot_date: date | None = None) -> Summary:
     """Run one collection of `source` into the warehouse, resuming today's unfinished run if any."""
+    with db.collection_settings(con):
+        return _collect(con, source, on_page, snapshot_date or today())
+
+
+def _collect(con: duckdb.DuckDBPyConnection, source: Source, on_page, day: date) -> Summary:
     started = datetime.now(timezone.utc)
-    run = _resume_or_begin(con, source, snapshot_date or today())
+    run = _resume_or_begin(con, source, day)
     try:
         for page in source.pages(run.cursor):
             load.save_page(con, run, page.records, page.cursor, page.catalog_total)
