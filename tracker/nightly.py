@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-
-import duckdb
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from tracker import sources
 from tracker.config import Config
