@@ -25,6 +25,9 @@ Patches:
   memlimit     warehouse/db.py `connect`: SET memory_limit = 256MB (memlimit=512MB for another),
                so DuckDB's buffer pool (cached blocks, the merge's hash tables and sorts) is bounded
                and spills to <db>.tmp instead of growing with N.
+  closeckpt    warehouse/db.py `collection_settings`: CHECKPOINT while the collection's memory_limit still
+               holds, before the settings are RESET (else the WAL of up to checkpoint_threshold is
+               checkpointed when the connection closes, with no memory limit).
   nomerge      (analysis only) pipeline's merge at the run's end skipped, leaving the staged pages,
                so benchmarks can time merge_staged_models statement by statement.
 """
@@ -50,7 +53,6 @@ DEPS = HERE / ".deps"
 def patch_orjson() -> None:
     sys.path.append(str(DEPS))
     import orjson
-
     from tracker.collectors import huggingface as hf
 
     def _json(response, url, number):
@@ -177,7 +179,6 @@ def staging_schemas():
 
 def patch_arrowschema() -> None:
     import pyarrow as pa
-
     from tracker.warehouse import load
     schemas = staging_schemas()
 
@@ -402,12 +403,33 @@ def patch_memlimit(limit: str | None = None) -> None:
     db.connect = connect
 
 
+def patch_closeckpt() -> None:
+    import contextlib
+
+    from tracker.warehouse import db
+
+    from tracker import pipeline
+    original = db.collection_settings
+
+    @contextlib.contextmanager
+    def collection_settings(con):
+        with original(con):
+            try:
+                yield con
+            finally:
+                with contextlib.suppress(Exception):
+                    con.execute("CHECKPOINT")
+
+    db.collection_settings = collection_settings
+    pipeline.db.collection_settings = collection_settings
+
+
 def patch_nomerge() -> None:
     from tracker.warehouse import load
     load.merge_run = lambda con, run, merge_query, complete, full_catalog: None
 
 
-PATCHES = {"memlimit": patch_memlimit, "nomerge": patch_nomerge, "orjson": patch_orjson, "fastparse": patch_fastparse, "arrowschema": patch_arrowschema,
+PATCHES = {"closeckpt": patch_closeckpt, "memlimit": patch_memlimit, "nomerge": patch_nomerge, "orjson": patch_orjson, "fastparse": patch_fastparse, "arrowschema": patch_arrowschema,
            "rawjson": patch_rawjson, "bigwal": patch_bigwal}
 
 
@@ -434,6 +456,7 @@ VARIANTS = [
     ("memlimit (256MB)", "memlimit"),
     ("bigwal+memlimit", "bigwal,memlimit"),
     ("orjson+fastparse+arrowschema", "orjson,fastparse,arrowschema"),
+    ("closeckpt (CHECKPOINT inside the collection settings)", "closeckpt"),
     ("rawjson (DuckDB parses the pages)", "rawjson"),
     ("rawjson+memlimit=512MB", "rawjson,memlimit=512MB"),
     ("all cheap fixes: orjson+fastparse+arrowschema+bigwal+memlimit", "orjson,fastparse,arrowschema,bigwal,memlimit"),
@@ -470,7 +493,6 @@ def micro(bench, variants=True) -> dict:
     import gc
 
     import pyarrow as pa
-
     from tracker.collectors import huggingface as hf
     from tracker.warehouse import db as wdb
 
@@ -623,7 +645,9 @@ def run_all(bench, log, rounds: int | None = None) -> dict:
                              "collect", "huggingface"], env=bench.env, cwd=bench.work,
                             stderr_path=bench.work / f"exp-{patches}.stderr")
             if m.returncode != 0:
-                errors[name] = m.stderr_tail.strip().splitlines()[-1][:200] if m.stderr_tail.strip() else "failed"
+                lines = m.stderr_tail.strip().splitlines()
+                errors[name] = next((line for line in reversed(lines) if "Error" in line or "error" in line),
+                                    lines[-1] if lines else "failed")[:200]
                 log(f"  experiment {name}: FAILED after {m.wall:.1f}s ({errors[name]})")
                 continue
             results[name].append({"wall": round(m.wall, 3), "cpu": round(m.cpu, 3), "peak_rss_mb": round(m.peak_rss_mb, 1)})

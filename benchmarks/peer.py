@@ -22,7 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     import duckdb
     import pandas as pd
     from huggingface_hub import HfApi
-
     from tracker.collectors.huggingface import EXPAND
 
     imported = time.perf_counter()

@@ -41,6 +41,10 @@ def _phase_rules() -> list[tuple[str, re.Pattern]]:
                        ("begin", "BEGIN per page")):
         if lines[key]:
             rules.append((label, re.compile(rf"^save_page \(warehouse/load\.py:{lines[key]}\)")))
+    close = _line_of(ROOT / "tracker" / "nightly.py", "con.close()")
+    if close:
+        rules.append(("close: final CHECKPOINT of the WAL",
+                      re.compile(rf"^collect_sources \(tracker/nightly\.py:{close}\)")))
     rules.append(("migrations / run ledger", re.compile(r"^(connect|migrate|_resume_or_begin|mark) \(")))
     return rules
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -27,7 +27,7 @@ def markdown(results_dir: Path, targets: dict) -> str:
         if path.stem.isdigit():
             data.append(json.loads(path.read_text()))
     out = ["# Benchmark results — issue 7 (\"the whole Hugging Face catalogue every night, measured\")", ""]
-    out.append(f"Rendered {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from `benchmarks/results/*.json` "
+    out.append(f"Rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from `benchmarks/results/*.json` "
                "by `.venv/bin/python -m benchmarks.run` (see benchmarks/README.md).")
     if data:
         m = data[-1]["machine"]
@@ -57,7 +57,7 @@ def markdown(results_dir: Path, targets: dict) -> str:
                 f"{_ok(c['ratio_wall'], target) if target else ''} | {c['ratio_cpu']} | {c['ratio_wall_vs_json']} "
                 f"| {_s(c['recollect'])} | {best['collect']['server_cpu']:.2f} s |")
         out.append("")
-        out += ["## 2. Memory (peak RSS of the collection subprocess, from wait4)", "",
+        out += ["## 2. Memory (peak RSS of the collection subprocess: GNU time %M, see measure.py)", "",
                 f"Target: the same within {targets['rss_spread']:.0%} across N, and under {targets['rss_mb']} MB.", "",
                 "| N | tracker collect | of which while paging | re-collect same day | raw fetch | vs smallest N |",
                 "|---|---|---|---|---|---|"]

@@ -19,14 +19,14 @@ import platform
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from tracker.collectors.huggingface import EXPAND
 
 from benchmarks import measure, profiling, report, warehouse_bench
 from benchmarks.cached_hub import CachedHubStandIn
-from tracker.collectors.huggingface import EXPAND
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -306,13 +306,13 @@ def main(argv: list[str] | None = None) -> int:
                 if part in parts:
                     started = time.perf_counter()
                     getattr(bench, f"bench_{part}")(out)
-                    out.setdefault("dates", {})[part] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+                    out.setdefault("dates", {})[part] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
                     out.setdefault("part_seconds", {})[part] = round(time.perf_counter() - started, 1)
                     path.write_text(json.dumps(out, indent=1, default=str))
         finally:
             bench.stop_hub()
     text = report.markdown(Path(args.results_dir), TARGETS)
-    (HERE / "results.md").write_text(text)
+    (Path(args.results_dir).parent / "results.md").write_text(text)  # benchmarks/results.md by default
     print(text)
     return 0
 
