@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from conftest import rows, tracker
@@ -65,17 +66,18 @@ def test_a_file_that_is_not_duckdb_is_a_one_line_error_and_is_left_alone(tmp_pat
 
 
 def test_a_second_writer_exits_at_once_with_a_clear_message(small_hub, db_file):
-    small_hub.add_fault("delay", path="/api/models", seconds=3, times=1, after=1)
+    first_may_go_on = threading.Event()  # the first writer's second page is held until the second writer has exited
+    small_hub.add_fault("kill", path="/api/models", times=1, after=1, on_hit=lambda: first_may_go_on.wait(120))
     first = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db_file), "collect", "huggingface"],
                              env={**os.environ, "HF_ENDPOINT": small_hub.url}, stderr=subprocess.DEVNULL)
     while len(small_hub.requests_to("/api/models")) < 2:
         time.sleep(0.05)
-    started = time.monotonic()
     second = tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": small_hub.url})
-    waited = time.monotonic() - started
+    first_was_still_writing = first.poll() is None
+    first_may_go_on.set()
     assert first.wait(timeout=60) == 0
     assert second.returncode == 3 and "in use by another tracker process" in second.stderr
-    assert waited < 3
+    assert first_was_still_writing  # so the second did not queue for the lock
     assert rows(db_file, "SELECT status, records FROM runs") == [("succeeded", 3000)]
 
 
