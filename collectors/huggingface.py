@@ -118,15 +118,15 @@ def parse_page(items: Any, number: int = 1) -> dict[str, list[dict]]:
     for position, item in enumerate(items, 1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
             raise CollectorError(f"Hugging Face page {number}, model {position}: record has no 'id': {excerpt(item)}")
-        models.append(model_record(item))
-        edges += lineage_records(item)
+        tags = as_texts(item.get("tags"))  # read once: both the row and the lineage need them
+        models.append(model_record(item, tags))
+        edges += lineage_records(item, tags)
     return {"models": models, "lineage": edges}
 
 
-def model_record(item: dict) -> dict:
+def model_record(item: dict, tags: list[str]) -> dict:
     """A model row from one API object; a field of an unexpected type becomes NULL, not a crash."""
     model_id = item["id"]
-    tags = as_texts(item.get("tags"))
     card = item.get("cardData") if isinstance(item.get("cardData"), dict) else {}
     return {
         "hub": HUB, "model_id": model_id,
@@ -139,11 +139,11 @@ def model_record(item: dict) -> dict:
     }
 
 
-def lineage_records(item: dict) -> list[dict]:
+def lineage_records(item: dict, tags: list[str]) -> list[dict]:
     """The model's parent edges from baseModels, base_model tags and the card, one per parent."""
     child = item["id"]
     found: dict[str, tuple[str, str]] = {}
-    for parent, relation, provenance in _declared_parents(item):
+    for parent, relation, provenance in _declared_parents(item, tags):
         parent = normalise_model_id(parent)
         if parent and (parent not in found or _better(relation, provenance, found[parent])):
             found[parent] = (relation, provenance)
@@ -159,7 +159,7 @@ def _better(relation: str, provenance: str, current: tuple[str, str]) -> bool:
     return PROVENANCE_ORDER.index(provenance) < PROVENANCE_ORDER.index(current_provenance)
 
 
-def _declared_parents(item: dict) -> Iterator[tuple[str, str, str]]:
+def _declared_parents(item: dict, tags: list[str]) -> Iterator[tuple[str, str, str]]:
     base_models = item.get("baseModels")
     if isinstance(base_models, dict):
         relation = base_models.get("relation")
@@ -168,7 +168,7 @@ def _declared_parents(item: dict) -> Iterator[tuple[str, str, str]]:
             parent = model.get("id") if isinstance(model, dict) else model
             if isinstance(parent, str):
                 yield parent, relation, "baseModels"
-    for tag in as_texts(item.get("tags")):
+    for tag in tags:
         if tag.startswith("base_model:"):
             yield _tag_edge(tag[len("base_model:"):])
     card = item.get("cardData")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tracker import config as configuration
-from tracker import nightly, output, schedule, sources
+from tracker import nightly, output, sources
 from tracker.pipeline import Stop
 from tracker.reports import check as claim_checks
 from tracker.reports.registry import RegistryError
@@ -227,6 +227,8 @@ def cmd_schedule(args) -> int:
             nightly.run_job(job_id, config, path)
         except WarehouseError as error:  # e.g. a manual run holds the warehouse: try again next time
             log.error("%s: %s", job_id, error)
+
+    from tracker import schedule  # APScheduler is loaded only by the long-running service
 
     return schedule.serve(config, run_job, once_now=args.once_now)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Iterator
 
 import duckdb
-import pandas
+
+if TYPE_CHECKING:  # pandas is loaded by the commands that print results, not by every start-up
+    import pandas
 
 FORMATS = ("table", "csv", "json")
 log = logging.getLogger("tracker")
@@ -19,6 +21,8 @@ def write(result: duckdb.DuckDBPyConnection, fmt: str, stream: IO[str]) -> None:
 
 
 def write_rows(rows: list[dict], fmt: str, stream: IO[str]) -> None:
+    import pandas
+
     write_frame(pandas.DataFrame(rows), fmt, stream)
 
 

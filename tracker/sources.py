@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 
 from tracker import config as configuration
-from tracker.collectors import github, huggingface, modelscope
 from tracker.config import Config
 from tracker.pipeline import Source
 from tracker.warehouse import sql
@@ -16,7 +15,10 @@ from tracker.warehouse import sql
 SOURCE_NAMES = ("huggingface", "modelscope", "github")
 
 
+# Each builder imports its own collector: a run of one source does not load the others' clients.
 def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = None) -> Source:
+    from tracker.collectors import huggingface
+
     c = config.huggingface
     # The library reads HF_ENDPOINT only when first imported, so the run's value is passed explicitly.
     settings = huggingface.Settings(
@@ -29,6 +31,8 @@ def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = N
 
 
 def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = None) -> Source:
+    from tracker.collectors import modelscope
+
     c = config.modelscope
     # The SDK reads MODELSCOPE_ENDPOINT when its default config is first made, so the run's value is passed explicitly.
     settings = modelscope.Settings(
@@ -41,6 +45,8 @@ def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = No
 
 def github_source(config: Config, con: duckdb.DuckDBPyConnection) -> Source:
     """GitHub's collector; owners fetched within owner_refresh_days are read from the warehouse and skipped."""
+    from tracker.collectors import github
+
     c = config.github
     since = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=c.owner_refresh_days)
     fresh = frozenset(login for (login,) in sql.run(con, "fresh_owners", since=since).fetchall())

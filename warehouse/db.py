@@ -102,6 +102,10 @@ def collection_settings(con: duckdb.DuckDBPyConnection):
     try:
         yield con
     finally:
+        # Write the WAL out while the memory limit still holds: a failed run's staged pages would
+        # otherwise be checkpointed on close without it (685 MB at 1M models, benchmarks/FINDINGS.md E).
+        with contextlib.suppress(duckdb.Error):
+            con.execute("CHECKPOINT")
         for name in COLLECTION_SETTINGS:
             with contextlib.suppress(duckdb.Error):  # a connection a full disk invalidated cannot reset
                 con.execute(f"RESET {name}")
