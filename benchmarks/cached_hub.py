@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -113,6 +114,7 @@ class CachedHubStandIn(hf_sim.HubStandIn):
         self.fingerprint = source_fingerprint()
         self.caches: dict[tuple, PageCache] = {}
         self.hits = self.misses = 0
+        self.page_latency = 0.0  # seconds slept before each listing page: a network slower than loopback
         self._caches_lock = threading.Lock()
         # The route registered by HubStandIn.__init__ is `self.list_models`, i.e. the override below;
         # the original method renders what the cache does not hold yet.
@@ -127,6 +129,8 @@ class CachedHubStandIn(hf_sim.HubStandIn):
             return cache
 
     def list_models(self, request: Request) -> Reply:
+        if self.page_latency:
+            time.sleep(self.page_latency)
         variant = variant_of(request)
         try:
             start = hf_sim._decode_cursor(request.arg("cursor"))

@@ -424,12 +424,18 @@ def patch_closeckpt() -> None:
     pipeline.db.collection_settings = collection_settings
 
 
+def patch_noreadahead() -> None:
+    """The collection as before the read-ahead: each page requested only once the last is stored."""
+    from tracker.collectors import huggingface
+    huggingface.read_ahead = lambda pages: pages
+
+
 def patch_nomerge() -> None:
     from tracker.warehouse import load
     load.merge_run = lambda con, run, merge_query, complete, full_catalog: None
 
 
-PATCHES = {"closeckpt": patch_closeckpt, "memlimit": patch_memlimit, "nomerge": patch_nomerge, "orjson": patch_orjson, "fastparse": patch_fastparse, "arrowschema": patch_arrowschema,
+PATCHES = {"noreadahead": patch_noreadahead, "closeckpt": patch_closeckpt, "memlimit": patch_memlimit, "nomerge": patch_nomerge, "orjson": patch_orjson, "fastparse": patch_fastparse, "arrowschema": patch_arrowschema,
            "rawjson": patch_rawjson, "bigwal": patch_bigwal}
 
 
@@ -449,6 +455,7 @@ def runner(argv: list[str]) -> int:
 
 VARIANTS = [
     ("baseline (the project as it is)", "-"),
+    ("noreadahead (each page requested only once the last is stored)", "noreadahead"),
     ("orjson", "orjson"),
     ("fastparse", "fastparse"),
     ("arrowschema", "arrowschema"),

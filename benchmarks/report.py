@@ -181,6 +181,21 @@ def markdown(results_dir: Path, targets: dict) -> str:
         out += [f"| `{k}` | {v}% |" for k, v in p["self"][:12]]
         out.append("")
 
+    latency = [d for d in data if d.get("latency")]
+    if latency:
+        out += ["## Collection overhead over a slower network (`--only latency`)", "",
+                "The same (a) and (b) with the stand-in sleeping before each page, as a network farther than "
+                "loopback would; \"without read-ahead\" is (b) with the Hugging Face collector's `read_ahead` replaced by the "
+                "identity (experiments `noreadahead`): each page requested only once the last is stored.", "",
+                "| N | delay per page | (a) raw requests | (b) tracker collect | **(b)/(a)** | (b) without read-ahead | its /(a) |",
+                "|---|---|---|---|---|---|---|"]
+        for d in latency:
+            for row in d["latency"]:
+                out.append(f"| {_n(d['models'])} | {row['page_latency_ms']} ms | {_s(row['raw'])} | {_s(row['collect'])} "
+                           f"| **{row['ratio_wall']}** {_ok(row['ratio_wall'], 1.3)} | "
+                           f"{_s(row['collect_without_read_ahead'])} | {row['ratio_wall_without_read_ahead']} |")
+        out.append("")
+
     for d in (d for d in data if "experiments" in d):
         e = d["experiments"]
         out += [f"## Experiments at N = {_n(d['models'])} (monkeypatched in benchmarks/experiments.py; NOT shipped)", ""]

@@ -30,8 +30,8 @@ from benchmarks.cached_hub import CachedHubStandIn
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PARTS = ("collect", "size", "queries", "peer", "profile", "merge", "experiments")
-OPTIONAL = ("merge", "experiments")  # run only when named in --only
+PARTS = ("collect", "size", "queries", "peer", "profile", "merge", "experiments", "latency")
+OPTIONAL = ("merge", "experiments", "latency")  # run only when named in --only
 TARGETS = {"overhead_ratio_1m": 1.3, "rss_mb": 500, "rss_spread": 0.20, "bytes_per_row": 16,
            "family_seconds": 5, "check_seconds": 15}
 
@@ -253,6 +253,30 @@ class Bench:
             work.unlink(missing_ok=True)
 
     # --- experiments (monkeypatched, not shipped) -----------------------------------------------
+    def bench_latency(self, out: dict) -> None:
+        """(a) and (b) again with the stand-in answering each page after a delay, as a real network
+        would; and (b) without the read-ahead, to show what overlapping the wait with storing gives."""
+        rows = []
+        for latency_ms in self.args.page_latency_ms:
+            self.hub.page_latency = latency_ms / 1000
+            try:
+                raw, _ = self.rawfetch("requests")
+                tracked = self.collect(self.work / "latency.duckdb", "latency-collect")
+                serial = measure.run([self.py, "-m", "benchmarks.experiments", "noreadahead", "--",
+                                      "--db", str(self.work / "latency-serial.duckdb"), "collect", "huggingface"],
+                                     env=self.env, cwd=self.work, stderr_path=self.work / "latency-serial.stderr")
+                for path in self.work.glob("latency*.duckdb*"):
+                    path.unlink()
+            finally:
+                self.hub.page_latency = 0.0
+            rows.append({"page_latency_ms": latency_ms, "raw": measured(raw), "collect": measured(tracked),
+                         "collect_without_read_ahead": measured(serial.check()),
+                         "ratio_wall": round(tracked.wall / raw.wall, 2),
+                         "ratio_wall_without_read_ahead": round(serial.wall / raw.wall, 2)})
+            log(f"  {latency_ms} ms per page: (a) {raw.wall:.2f}s, (b) {tracked.wall:.2f}s "
+                f"({rows[-1]['ratio_wall']}), without read-ahead {serial.wall:.2f}s ({rows[-1]['ratio_wall_without_read_ahead']})")
+        out["latency"] = rows
+
     def bench_experiments(self, out: dict) -> None:
         from benchmarks import experiments
         out["experiments"] = experiments.run_all(self, log)
@@ -281,12 +305,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="collection rounds (best wall time of each is kept)")
     parser.add_argument("--variants", help="experiments to run, as their patch lists separated by ';' "
                                            "(e.g. 'memlimit;rawjson'); default: all (the baseline always runs)")
+    parser.add_argument("--page-latency-ms", type=int, action="append",
+                        help="for the latency part: delay before each page, in ms (repeatable; default 50 and 200)")
     parser.add_argument("--days", type=int, default=30, help="snapshot days for the size and query benchmarks")
     parser.add_argument("--workdir", default=str(HERE / ".work"))
     parser.add_argument("--cache-dir", default=str(HERE / ".cache"))
     parser.add_argument("--results-dir", default=str(HERE / "results"))
     args = parser.parse_args(argv)
     sizes = args.models or [100_000]
+    args.page_latency_ms = args.page_latency_ms or [50, 200]
     Path(args.results_dir).mkdir(parents=True, exist_ok=True)
     for n in sizes:
         parts = args.only.split(",") if args.only else [p for p in PARTS if p not in OPTIONAL
@@ -298,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         out = json.loads(path.read_text()) if path.exists() else {}
         out.update({"models": n, "seed": args.seed, "machine": machine()})
         bench = Bench(n, args)
-        needs_hub = any(p in parts for p in ("collect", "peer", "profile", "merge", "experiments"))
+        needs_hub = any(p in parts for p in ("collect", "peer", "profile", "merge", "experiments", "latency"))
         try:
             if needs_hub:
                 bench.start_hub(out)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import date, datetime
 
 import pytest
@@ -32,6 +33,21 @@ def test_a_50000_model_hub_loads_every_model_and_exactly_the_generated_lineage(t
     assert rows(db_file, "SELECT count(*), count(DISTINCT model_id) FROM models") == [(50_000, 50_000)]
     assert set(rows(db_file, EDGES)) == ecosystem.expected_edges()
     assert rows(db_file, "SELECT count(*) FROM model_snapshots") == [(50_000,)]
+
+
+def test_the_next_page_is_requested_while_a_page_is_being_stored(small_hub, db_file):
+    requests_seen_while_storing_page_1: list[int] = []
+
+    def store_page_slowly(run, page) -> None:  # runs after a page's commit, before the next page is taken
+        if run.pages == 1:
+            give_up = time.monotonic() + 30  # without the read-ahead, page 2 is never asked for meanwhile
+            while len(small_hub.requests_to("/api/models")) < 2 and time.monotonic() < give_up:
+                time.sleep(0.05)
+            requests_seen_while_storing_page_1.append(len(small_hub.requests_to("/api/models")))
+
+    summary = collect(db.connect(db_file), hf_source(small_hub), on_page=store_page_slowly)
+    assert (summary.status, summary.pages) == ("succeeded", 3)
+    assert requests_seen_while_storing_page_1[0] >= 2
 
 
 def test_every_field_the_warehouse_keeps_is_read_from_the_listing(db_file):
@@ -160,7 +176,8 @@ def test_a_kill_9_mid_collection_then_a_rerun_leaves_the_warehouse_as_a_clean_ru
         victim.append(subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(crashed), "collect",
                                         "huggingface"], env=env, stderr=subprocess.DEVNULL))
         assert victim[0].wait(timeout=120) == -signal.SIGKILL
-        assert rows(crashed, "SELECT status, pages FROM runs") == [("running", 3)]
+        [(status, committed)] = rows(crashed, "SELECT status, pages FROM runs")
+        assert status == "running" and 1 <= committed <= 3  # the next page is read while one is stored
         tracker("--db", str(crashed), "collect", "huggingface", env={"HF_ENDPOINT": hub.url}, check=True)
     for query in (MODELS, SNAPSHOTS, EDGES + " ORDER BY ALL"):
         assert rows(crashed, query) == rows(clean, query)
