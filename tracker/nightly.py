@@ -61,24 +61,20 @@ def _collect_one(con, config: Config, name: str, on_page_for) -> Summary:
     return summary
 
 
-def stale_sources(config: Config, db_path: Path) -> list[str]:
+def stale_sources(config: Config, con: duckdb.DuckDBPyConnection) -> list[str]:
     """Enabled sources with no succeeded run today: the checks say their data is older."""
-    con = db.connect(db_path, read_only=True)
-    try:
-        fresh = {source for (source,) in sql.run(con, "sources_collected_on", day=today()).fetchall()}
-    finally:
-        con.close()
+    fresh = {source for (source,) in sql.run(con, "sources_collected_on", day=today()).fetchall()}
     return [name for name in sources.enabled(config) if name not in fresh]
 
 
 def check_and_report(config: Config, db_path: Path, report: NightReport) -> NightReport:
     """Judge every claim on what the warehouse holds, then write the report; note stale sources and
     changed verdicts."""
-    report.stale_sources = stale_sources(config, db_path)
-    if report.stale_sources:
-        log.warning("checks use older data for: %s (no complete run today)", ", ".join(report.stale_sources))
     con = db.connect(db_path)
     try:
+        report.stale_sources = stale_sources(config, con)
+        if report.stale_sources:
+            log.warning("checks use older data for: %s (no complete run today)", ", ".join(report.stale_sources))
         before = dict(sql.run(con, "claim_latest_verdicts").fetchall())
         verdicts = claim_checks.run_checks(con)
         from tracker.reports import render  # matplotlib loads only when a report is drawn

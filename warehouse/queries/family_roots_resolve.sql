@@ -112,6 +112,7 @@ LEFT JOIN quantized q ON q.child_key = f.node_key;
 DROP TABLE node_families;
 DROP TABLE root_names;
 DROP TABLE parentless;
+DROP TABLE walk_frontier;
 DROP TABLE walk_reach;
 DROP TABLE walk_nodes;
 DROP TABLE walk_edges;
