@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -68,11 +69,12 @@ def _collect(con: duckdb.DuckDBPyConnection, source: Source, on_page, day: date)
     started = datetime.now(timezone.utc)
     run = _resume_or_begin(con, source, day)
     try:
-        for page in source.pages(run.cursor):
-            load.save_page(con, run, page.records, page.cursor, page.catalog_total)
-            on_page(run, page)
-            if Stop.requested and page.cursor:
-                raise CollectorError("stopped by a signal after a committed page; the next run resumes here")
+        with contextlib.closing(source.pages(run.cursor)) as pages:  # closed at once, even on an error
+            for page in pages:
+                load.save_page(con, run, page.records, page.cursor, page.catalog_total)
+                on_page(run, page)
+                if Stop.requested and page.cursor:
+                    raise CollectorError("stopped by a signal after a committed page; the next run resumes here")
     except (Exception, KeyboardInterrupt) as error:
         _fail(con, source, run, error)
         summary = _summary(source, run, "failed", started, str(error) or type(error).__name__)
