@@ -27,7 +27,10 @@ def _phase_rules() -> list[tuple[str, re.Pattern]]:
     lines = {name: _line_of(load, needle) for name, needle in (
         ("arrow", "pa.Table.from_pylist"), ("insert", 'con.execute(f"INSERT INTO'),
         ("checkpoint", 'sql.run(con, "checkpoint_run"'), ("commit", "con.commit()"), ("begin", "con.begin()"))}
-    rules = [("startup: imports", re.compile(r"^_find_and_load ")),
+    # With the read-ahead there are two threads: each one's waiting for the other is its own phase.
+    rules = [("read-ahead worker idle: page ready, storing thread busy", re.compile(r"\.hand_over \(collectors/paging\.py")),
+             ("storing thread idle: waiting for the next page", re.compile(r"^Queue\.get \(")),
+             ("startup: imports", re.compile(r"^_find_and_load ")),
              ("merge at run end", re.compile(r"^merge_run \(warehouse/load\.py")),
              ("HTTP (http_backoff, httpx2)", re.compile(r"^_get \(collectors/huggingface\.py")),
              ("JSON decode (response.json)", re.compile(r"^_json \(collectors/huggingface\.py")),

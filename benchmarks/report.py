@@ -175,7 +175,7 @@ def markdown(results_dir: Path, targets: dict) -> str:
         out += [f"## Profile of `tracker collect huggingface` at N = {_n(d['models'])} "
                 f"(py-spy --idle, {p['samples']:,} samples, {p['wall']:.1f} s under the profiler)", "",
                 f"Raw collapsed stacks: `{p['raw_file']}`.", "",
-                "| phase | share of wall time |", "|---|---|"]
+                "| phase | share of samples (py-spy samples every thread: the storing thread and the read-ahead worker) |", "|---|---|"]
         out += [f"| {k} | {v}% |" for k, v in p["phases"]]
         out += ["", "| top self time (frame with line) | % |", "|---|---|"]
         out += [f"| `{k}` | {v}% |" for k, v in p["self"][:12]]
