@@ -7,26 +7,28 @@ import threading
 from typing import Iterator, TypeVar
 
 Item = TypeVar("Item")
+POLL_SECONDS = 0.1  # how soon a waiting worker notices that the consumer has gone
 
 
 def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
     """The same items in the same order, the next one produced by a worker thread meanwhile.
 
-    For pages on a network: the next page is requested and downloaded while this one is parsed and
-    stored. An error of `items` arrives in its place, after the items before it; once the consumer
-    stops (or closes this generator), the worker stops at its next item.
+    For pages on a network: once this page is taken, the worker requests and downloads the next
+    one while this one is parsed and stored; never more than one page ahead. An error of `items`
+    arrives in its place, after the items before it. Once the consumer stops (or closes this
+    generator), the worker asks for no further item.
     """
     handoff: queue.Queue = queue.Queue(maxsize=1)
+    taken = threading.Semaphore(0)
     consumer_gone = threading.Event()
 
     def hand_over(kind: str, item=None) -> bool:
-        while not consumer_gone.is_set():
-            try:
-                handoff.put((kind, item), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        """Put the item in the slot and wait until the consumer takes it; False if it has gone."""
+        handoff.put((kind, item))  # the slot is empty: the previous item was taken
+        while not taken.acquire(timeout=POLL_SECONDS):
+            if consumer_gone.is_set():
+                return False
+        return True
 
     def produce() -> None:
         try:
@@ -41,6 +43,7 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
     try:
         while True:
             kind, item = handoff.get()
+            taken.release()
             if kind == "end":
                 return
             if kind == "error":

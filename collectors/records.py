@@ -50,8 +50,8 @@ def as_timestamp(value: Any, epoch_seconds: bool = False) -> datetime | None:
         return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
     if not isinstance(value, str):
         return None
-    if len(value) == 24 and value[23] == "Z":  # the Hub's `...T11:55:40.000Z`: already UTC, the common case
-        value = value[:23]
+    if len(value) == 24 and value[10] == "T" and value[19] == "." and value[20:23].isdigit() and value[23] == "Z":
+        value = value[:23]  # the Hub's `2024-09-16T11:55:40.000Z`: already UTC, the common case
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -70,11 +70,13 @@ def test_a_second_writer_exits_at_once_with_a_clear_message(small_hub, db_file):
     small_hub.add_fault("kill", path="/api/models", times=1, after=1, on_hit=lambda: first_may_go_on.wait(120))
     first = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db_file), "collect", "huggingface"],
                              env={**os.environ, "HF_ENDPOINT": small_hub.url}, stderr=subprocess.DEVNULL)
-    while len(small_hub.requests_to("/api/models")) < 2:
-        time.sleep(0.05)
-    second = tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": small_hub.url})
-    first_was_still_writing = first.poll() is None
-    first_may_go_on.set()
+    try:
+        while len(small_hub.requests_to("/api/models")) < 2:
+            time.sleep(0.05)
+        second = tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": small_hub.url})
+        first_was_still_writing = first.poll() is None
+    finally:
+        first_may_go_on.set()
     assert first.wait(timeout=60) == 0
     assert second.returncode == 3 and "in use by another tracker process" in second.stderr
     assert first_was_still_writing  # so the second did not queue for the lock

@@ -185,6 +185,26 @@ def test_a_kill_9_mid_collection_then_a_rerun_leaves_the_warehouse_as_a_clean_ru
     assert rows(crashed, "SELECT count(*) FROM stage_models") == [(0,)]
 
 
+def test_sigterm_mid_collection_stops_after_a_committed_page_and_the_rerun_resumes(tmp_path):
+    ecosystem = GeneratedEcosystem(6_000, seed=11)
+    clean, stopped = tmp_path / "clean.duckdb", tmp_path / "stopped.duckdb"
+    with HubStandIn(ecosystem) as hub:
+        tracker("--db", str(clean), "collect", "huggingface", env={"HF_ENDPOINT": hub.url}, check=True)
+        victim: list[subprocess.Popen] = []
+        hub.add_fault("kill", path="/api/models", after=2, on_hit=lambda: victim[0].send_signal(signal.SIGTERM))
+        victim.append(subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(stopped), "collect", "huggingface"],
+                                       env={**os.environ, "HF_ENDPOINT": hub.url}, stderr=subprocess.PIPE, text=True))
+        assert victim[0].wait(timeout=120) == 1
+        log = victim[0].stderr.read()
+        [(status, committed, error)] = rows(stopped, "SELECT status, pages, error FROM runs")
+        assert status == "failed" and 1 <= committed < 6 and "stopped by a signal" in error
+        assert "received SIGTERM" in log and "Traceback" not in log
+        tracker("--db", str(stopped), "collect", "huggingface", env={"HF_ENDPOINT": hub.url}, check=True)
+    for query in (MODELS, SNAPSHOTS, EDGES + " ORDER BY ALL"):
+        assert rows(stopped, query) == rows(clean, query)
+    assert rows(stopped, "SELECT status, pages, records FROM runs") == [("succeeded", 6, 6000)]
+
+
 def test_the_recorded_hub_answers_are_served_as_recorded(small_hub):
     info = HfApi(endpoint=small_hub.url).model_info("bert-base-uncased")
     assert (info.id, info.library_name, info.pipeline_tag) == ("google-bert/bert-base-uncased", "transformers",
