@@ -11,29 +11,32 @@ POLL_SECONDS = 0.1  # how soon a waiting worker notices that the consumer has go
 
 
 def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
-    """The same items in the same order, the next one produced by a worker thread meanwhile.
+    """The same items in the same order, the next ones produced by a worker thread meanwhile.
 
-    For pages on a network: once this page is taken, the worker requests and downloads the next
-    one while this one is parsed and stored; never more than one page ahead. An error of `items`
-    arrives in its place, after the items before it. Once the consumer stops (or closes this
-    generator), the worker asks for no further item.
+    For pages on a network: while this page is parsed and stored, the worker downloads the next
+    one, and the one after it if that one is ready first. Two pages, not one, so that a page slower
+    than usual, on either side, does not stall the other (measured: at 50 ms per page, one page
+    ahead gave (b)/(a) 1.36 at 1M, two 1.19-1.27). An error of `items` arrives in its place, after
+    the items before it. Once the consumer stops (or closes this generator), the worker asks for
+    no further item.
     """
     handoff: queue.Queue = queue.Queue(maxsize=1)
-    taken = threading.Semaphore(0)
     consumer_gone = threading.Event()
 
     def hand_over(kind: str, item=None) -> bool:
-        """Put the item in the slot and wait until the consumer takes it; False if it has gone."""
-        handoff.put((kind, item))  # the slot is empty: the previous item was taken
-        while not taken.acquire(timeout=POLL_SECONDS):
-            if consumer_gone.is_set():
-                return False
-        return True
+        """Put the item in the slot once it is free; False if the consumer has gone."""
+        while not consumer_gone.is_set():
+            try:
+                handoff.put((kind, item), timeout=POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for item in items:
-                if not hand_over("item", item):
+                if not hand_over("item", item) or consumer_gone.is_set():
                     return
             hand_over("end")
         except BaseException as error:  # handed to the consumer, which raises it
@@ -43,7 +46,6 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
     try:
         while True:
             kind, item = handoff.get()
-            taken.release()
             if kind == "end":
                 return
             if kind == "error":
