@@ -20,14 +20,10 @@ Patches:
                stage_lineage with DuckDB's JSON reader (C++, all cores) in SQL equivalent to
                model_record / lineage_records. Replaces fetch_model_pages' parsing, _stage for
                that kind and adds one statement file before merge_staged_models.
-  bigwal       warehouse/db.py `connect`: SET checkpoint_threshold = '1GB', so staging pages are
-               not checkpointed into the file while paging (only the WAL is written).
-  memlimit     warehouse/db.py `connect`: SET memory_limit = 256MB (memlimit=512MB for another),
-               so DuckDB's buffer pool (cached blocks, the merge's hash tables and sorts) is bounded
-               and spills to <db>.tmp instead of growing with N.
-  closeckpt    warehouse/db.py `collection_settings`: CHECKPOINT while the collection's memory_limit still
-               holds, before the settings are RESET (else the WAL of up to checkpoint_threshold is
-               checkpointed when the connection closes, with no memory limit).
+  noreadahead  collectors/huggingface.py `read_ahead` replaced by the identity: each page requested
+               only once the last is stored (what the read-ahead gives).
+  (bigwal, memlimit and closeckpt, measured in the first pass, were adopted by the project as
+  warehouse/db.py `collection_settings` and removed from here: they no longer change anything.)
   nomerge      (analysis only) pipeline's merge at the run's end skipped, leaving the staged pages,
                so benchmarks can time merge_staged_models statement by statement.
 """
@@ -195,19 +191,6 @@ def patch_arrowschema() -> None:
             con.unregister("page_rows")
 
     load._stage = _stage
-
-
-def patch_bigwal() -> None:
-    from tracker.warehouse import db
-    original = db.connect
-
-    def connect(path, read_only=False):
-        con = original(path, read_only)
-        if not read_only:
-            con.execute("SET checkpoint_threshold = '1GB'")
-        return con
-
-    db.connect = connect
 
 
 # --- rawjson ------------------------------------------------------------------------------------
@@ -390,40 +373,6 @@ def patch_rawjson() -> None:
     sql.run = run
 
 
-def patch_memlimit(limit: str | None = None) -> None:
-    from tracker.warehouse import db
-    original = db.connect
-    limit = limit or os.environ.get("BENCH_MEMORY_LIMIT", "256MB")
-
-    def connect(path, read_only=False):
-        con = original(path, read_only)
-        con.execute(f"SET memory_limit = '{limit}'")
-        return con
-
-    db.connect = connect
-
-
-def patch_closeckpt() -> None:
-    import contextlib
-
-    from tracker.warehouse import db
-
-    from tracker import pipeline
-    original = db.collection_settings
-
-    @contextlib.contextmanager
-    def collection_settings(con):
-        with original(con):
-            try:
-                yield con
-            finally:
-                with contextlib.suppress(Exception):
-                    con.execute("CHECKPOINT")
-
-    db.collection_settings = collection_settings
-    pipeline.db.collection_settings = collection_settings
-
-
 def patch_noreadahead() -> None:
     """The collection as before the read-ahead: each page requested only once the last is stored."""
     from tracker.collectors import huggingface
@@ -435,8 +384,8 @@ def patch_nomerge() -> None:
     load.merge_run = lambda con, run, merge_query, complete, full_catalog: None
 
 
-PATCHES = {"noreadahead": patch_noreadahead, "closeckpt": patch_closeckpt, "memlimit": patch_memlimit, "nomerge": patch_nomerge, "orjson": patch_orjson, "fastparse": patch_fastparse, "arrowschema": patch_arrowschema,
-           "rawjson": patch_rawjson, "bigwal": patch_bigwal}
+PATCHES = {"noreadahead": patch_noreadahead, "nomerge": patch_nomerge, "orjson": patch_orjson,
+           "fastparse": patch_fastparse, "arrowschema": patch_arrowschema, "rawjson": patch_rawjson}
 
 
 def runner(argv: list[str]) -> int:
@@ -459,14 +408,8 @@ VARIANTS = [
     ("orjson", "orjson"),
     ("fastparse", "fastparse"),
     ("arrowschema", "arrowschema"),
-    ("bigwal", "bigwal"),
-    ("memlimit (256MB)", "memlimit"),
-    ("bigwal+memlimit", "bigwal,memlimit"),
     ("orjson+fastparse+arrowschema", "orjson,fastparse,arrowschema"),
-    ("closeckpt (CHECKPOINT inside the collection settings)", "closeckpt"),
     ("rawjson (DuckDB parses the pages)", "rawjson"),
-    ("rawjson+memlimit=512MB", "rawjson,memlimit=512MB"),
-    ("all cheap fixes: orjson+fastparse+arrowschema+bigwal+memlimit", "orjson,fastparse,arrowschema,bigwal,memlimit"),
 ]
 
 COMPARE = {

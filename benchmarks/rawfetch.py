@@ -24,27 +24,22 @@ def fetch_requests(endpoint: str, decode: bool) -> tuple[int, int, int]:
     import requests
 
     session = requests.Session()
-    url, query = f"{endpoint}/api/models", params()
-    pages = size = models = 0
-    while url:
-        response = session.get(url, params=query, timeout=60)
-        response.raise_for_status()
-        body = response.content
-        pages, size = pages + 1, size + len(body)
-        if decode:
-            models += len(json.loads(body))
-        url, query = response.links.get("next", {}).get("url"), None
-    return pages, size, models
+    return fetch_all(lambda url, query: session.get(url, params=query, timeout=60), endpoint, decode)
 
 
 def fetch_httpx2(endpoint: str, decode: bool) -> tuple[int, int, int]:
     import httpx2
 
     client = httpx2.Client(timeout=60)
+    return fetch_all(lambda url, query: client.get(url, params=query), endpoint, decode)
+
+
+def fetch_all(get, endpoint: str, decode: bool) -> tuple[int, int, int]:
+    """(pages, bytes, models) of the whole listing through `get(url, query)`, following Link headers."""
     url, query = f"{endpoint}/api/models", params()
     pages = size = models = 0
     while url:
-        response = client.get(url, params=query)
+        response = get(url, query)
         response.raise_for_status()
         body = response.content
         pages, size = pages + 1, size + len(body)

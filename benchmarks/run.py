@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1, help="collection rounds (best wall time of each is kept)")
     parser.add_argument("--variants", help="experiments to run, as their patch lists separated by ';' "
-                                           "(e.g. 'memlimit;rawjson'); default: all (the baseline always runs)")
+                                           "(e.g. 'noreadahead;rawjson'); default: all (the baseline always runs)")
     parser.add_argument("--page-latency-ms", type=int, action="append",
                         help="for the latency part: delay before each page, in ms (repeatable; default 50 and 200)")
     parser.add_argument("--days", type=int, default=30, help="snapshot days for the size and query benchmarks")
