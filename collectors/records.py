@@ -12,6 +12,24 @@ class CollectorError(Exception):
     """A source answered in a way the collector cannot use; the message names the request."""
 
 
+class CatalogueIncomplete(CollectorError):
+    """Raised after a listing's last page when the collector knows it could not list the whole catalogue.
+
+    The pipeline keeps the pages, marks the run `incomplete` (not `succeeded`) and marks no model gone.
+    """
+
+
+@dataclass
+class Check:
+    """One assumption a collector relies on, as `tracker doctor` observed it live."""
+
+    source: str
+    assumption: str
+    observed: str
+    action: str          # what the collector will do, given what was observed
+    ok: bool             # False: the collector's assumption failed (doctor exits non-zero)
+
+
 @dataclass
 class Page:
     records: dict[str, list[dict]]  # record kind ("models", "lineage", ...) -> rows keyed by column
