@@ -136,7 +136,7 @@ class CachedHubStandIn(hf_sim.HubStandIn):
             start = hf_sim._decode_cursor(request.arg("cursor"))
         except Exception:  # a malformed cursor: let the stand-in answer as it would
             variant = None
-        if variant is None or set(variant[1]) - hf_sim.EXPANDABLE:
+        if variant is None or set(variant[1]) - hf_sim.LISTING_EXPANDABLE:
             return self._render(request)
         cache = self.cache_for(variant)
         cached = cache.get(start)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class CollectorError(Exception):
@@ -81,3 +82,22 @@ def excerpt(value: Any, limit: int = 120) -> str:
     """A short JSON rendering of an API value, for error messages."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) < limit else text[: limit - 3] + "..."
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message on one line, for a log line or a run's error text."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def same_origin(url: str, endpoint: str) -> bool:
+    """Whether `url` has the scheme, host and port of `endpoint` (where a token may be sent)."""
+    a, b = urlsplit(url), urlsplit(endpoint)
+    try:
+        return (a.scheme.lower(), a.hostname, _port(a)) == (b.scheme.lower(), b.hostname, _port(b))
+    except ValueError:  # a port that is not a number
+        return False
+
+
+def _port(parts) -> int | None:
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())

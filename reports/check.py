@@ -121,7 +121,9 @@ def _verdict(claim: Claim, judgement: Judgement, rows: list[dict], sources: dict
              used: list[str], checked_at: datetime) -> Verdict:
     days = [sources[name].snapshot_date for name in used]
     shown = {name: sources[name].shown() for name in claim.sources + claim.optional_sources}
-    return Verdict(claim, judgement.verdict, judgement.reason, judgement.measured, claim.reported,
+    caveats = [c for c in (sources[name].caveat() for name in used) if c]
+    reason = " ".join([judgement.reason, *(f"Note: {c}." for c in caveats)])
+    return Verdict(claim, judgement.verdict, reason, judgement.measured, claim.reported,
                    max(days) if days else None, rows, judgement.figures, shown, checked_at)
 
 

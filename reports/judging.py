@@ -34,6 +34,8 @@ class SourceStatus:
     full_snapshot_date: date | None = None    # the latest succeeded run that listed the whole catalogue
     catalog_total: int | None = None
     last_error: str | None = None
+    incomplete_date: date | None = None       # the latest run that listed less than the catalogue
+    incomplete_error: str | None = None
 
     @property
     def collected(self) -> bool:
@@ -50,10 +52,17 @@ class SourceStatus:
         error = f"; last error: {self.last_error}" if self.last_error else ""
         return f"{self.source} has no succeeded run ({self.runs} run(s){error})"
 
+    def caveat(self) -> str | None:
+        """What a verdict resting on this source must say when its latest listing came out short."""
+        if self.incomplete_date is None or (self.snapshot_date and self.snapshot_date > self.incomplete_date):
+            return None
+        return (f"{self.source}'s listing of {self.incomplete_date} was incomplete ({self.incomplete_error}); "
+                f"figures from that day's snapshot hold only what it listed")
+
     def shown(self) -> dict:
         return {"collected": self.collected, "snapshot_date": _iso(self.snapshot_date),
                 "whole_catalogue_snapshot": _iso(self.full_snapshot_date), "catalog_total": self.catalog_total,
-                "note": None if self.collected else self.missing()}
+                "note": self.caveat() if self.collected else self.missing()}
 
 
 def source_status(con: duckdb.DuckDBPyConnection) -> dict[str, SourceStatus]:

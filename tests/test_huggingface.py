@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 from conftest import hf_source, rows, tracker
 from huggingface_hub import HfApi
-from tracker.collectors.huggingface import parse_page
+from tracker.collectors.huggingface_records import parse_page
 from tracker.warehouse import db
 
 from tracker.pipeline import CollectionFailed, collect
@@ -64,7 +64,7 @@ def test_every_field_the_warehouse_keeps_is_read_from_the_listing(db_file):
     assert rows(db_file, SNAPSHOTS) == [
         ("huggingface", "Qwen/Qwen2.5-7B-Instruct", date(2025, 1, 2), 23384870, 99_000_000, 1134)]
     assert rows(db_file, "SELECT * FROM lineage") == [
-        ("huggingface", "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B", "finetune", "baseModels")]
+        ("huggingface", "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B", "finetune", "tag")]
 
 
 def test_lineage_is_read_from_base_models_tags_and_card_and_deduplicated():

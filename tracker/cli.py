@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tracker import config as configuration
 from tracker import nightly, output, sources
-from tracker.pipeline import Stop
+from tracker.pipeline import request_stop
 from tracker.reports import check as claim_checks
 from tracker.reports.registry import RegistryError
 from tracker.warehouse import export
@@ -34,6 +34,7 @@ Endpoints: HF_ENDPOINT, MODELSCOPE_ENDPOINT, GITHUB_API_URL (or the config file)
 
 EPILOG = """\
 examples:
+  tracker doctor                            first, with a network: does each hub behave as the collectors assume?
   tracker run                               the nightly job: collect all, check, report
   tracker collect huggingface               collect the whole Hugging Face catalogue
   tracker check                             judge every claim; tracker check --history CLAIM
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     for chatty in ("httpx2", "apscheduler"):  # a line per request or job drowns the tracker's own lines
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    signal.signal(signal.SIGTERM, _stop_after_page)
+    signal.signal(signal.SIGTERM, request_stop)
+    sources.isolate_client_caches()
     try:
         return args.handler(args)
     except configuration.ConfigError as error:
@@ -69,12 +71,6 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_WAREHOUSE
-
-
-def _stop_after_page(signum, frame) -> None:
-    """SIGTERM: the page in flight is finished and committed, then the run stops (resumable)."""
-    log.warning("received SIGTERM: stopping after the page in flight")
-    Stop.requested = True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,6 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     runs_parser.add_argument("--limit", type=int, default=20)
     runs_parser.add_argument("--format", choices=output.FORMATS, default="table")
     runs_parser.set_defaults(handler=cmd_runs)
+
+    doctor_parser = commands.add_parser(
+        "doctor", parents=[common], help="test live what each collector assumes of its hub (the first command to run)",
+        description="A handful of live requests per hub, testing each assumption a collector relies on (see "
+                    "docs/api-contracts.md): the listing's parameters and page size, rate-limit headers and "
+                    "budgets, whether the token is accepted, search semantics. Prints a table (assumption, "
+                    "observed, what the collector will do); exit code 1 when an assumption fails.")
+    doctor_parser.add_argument("source", nargs="?", choices=[*sources.SOURCE_NAMES, "all"], default="all")
+    doctor_parser.add_argument("--format", choices=output.FORMATS, default="table")
+    doctor_parser.set_defaults(handler=cmd_doctor)
 
     config_parser = commands.add_parser("config", parents=[common],
                                         help="print the effective configuration (tokens masked)")
@@ -295,6 +301,16 @@ def cmd_runs(args) -> int:
     con = db.connect(db_path(args), read_only=True)
     output.write(runs.ledger(con, args.limit), args.format, sys.stdout)
     return EXIT_OK
+
+
+def cmd_doctor(args) -> int:
+    from tracker import doctor
+
+    config = load_config(args)
+    names = [n for n in sources.SOURCE_NAMES if n in doctor.PROBES] if args.source == "all" else [args.source]
+    found = doctor.checks(config, names)
+    output.write_rows(doctor.rows(found), args.format, sys.stdout)
+    return EXIT_OK if all(c.ok for c in found) else EXIT_SOURCE_FAILED
 
 
 def cmd_config(args) -> int:

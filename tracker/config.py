@@ -26,7 +26,9 @@ class HuggingFace:
     filter: list[str] = field(default_factory=list)  # narrow to models carrying all these tags
     page_size: int = 1000
     retry_wait: float = 1.0     # seconds before the first retry of a failed request; doubles after
-    timeout: float = 60.0       # seconds to wait for one page before retrying it
+    timeout: float = 30.0       # seconds to connect, and for each read, before retrying the page
+    deadline: float = 120.0     # seconds for one whole page, however slowly its bytes come
+    max_wait: float = 900.0     # the longest rate-limit wait (Retry-After) waited out; longer fails the run
     schedule: str = "0 1 * * *"  # cron expression for `tracker schedule` (UTC)
 
 

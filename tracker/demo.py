@@ -144,7 +144,7 @@ def _collect_models(con, name: str, stand_in_class, catalogue: list[SimModel], d
         config = Config()
         source_config = config.source(name)
         source_config.endpoint, source_config.retry_wait = stand_in.url, 0.05
-        summary = collect(con, sources.build(name, config, con), snapshot_date=day)
+        summary = collect(con, sources.build(name, config, con, day), snapshot_date=day)
     return f"{name} {summary.records:,} models"
 
 
@@ -154,7 +154,7 @@ def _collect_github(con, world: github_sim.Ecosystem, day: date) -> str:
     with github_sim.GitHubStandIn(served, world.owners, search_limit=100_000, core_limit=100_000) as stand_in:
         config = Config()
         config.github.api_url, config.github.retry_wait = stand_in.url, 0.05
-        summary = collect(con, sources.build("github", config, con), snapshot_date=day)
+        summary = collect(con, sources.build("github", config, con, day), snapshot_date=day)
     return f"github {summary.records:,} records"
 
 

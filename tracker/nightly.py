@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -33,14 +34,15 @@ class NightReport:
         return not self.failed_sources
 
 
-def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for=None) -> NightReport:
-    """Collect each source in turn; one failing never stops the others. `on_page_for(name)` gives a
-    context manager yielding the per-page callback (a progress bar)."""
-    report = NightReport()
+def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for=None,
+                    day: date | None = None) -> NightReport:
+    """Collect each source in turn as the snapshot of `day` (default: today, read here once); one failing
+    never stops the others. `on_page_for(name)` gives a context manager yielding the per-page callback."""
+    report, day = NightReport(), day or today()
     con = db.connect(db_path)
     try:
         for name in names:
-            report.collections.append(_collect_one(con, config, name, on_page_for))
+            report.collections.append(_collect_one(con, config, name, on_page_for, day))
             if report.collections[-1].status != "succeeded":
                 report.failed_sources.append(name)
     finally:
@@ -48,12 +50,12 @@ def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for
     return report
 
 
-def _collect_one(con, config: Config, name: str, on_page_for) -> Summary:
-    source = sources.build(name, config, con)
+def _collect_one(con, config: Config, name: str, on_page_for, day: date) -> Summary:
+    source = sources.build(name, config, con, day)
     progress = on_page_for(name) if on_page_for else contextlib.nullcontext(lambda run, page: None)
     try:
         with progress as on_page:
-            summary = collect(con, source, on_page)
+            summary = collect(con, source, on_page, snapshot_date=day)
     except CollectionFailed as error:  # the pipeline has logged why
         return error.summary
     log.info("%s: %s pages, %s records in %.1fs (run %s%s)", name, summary.pages, summary.records,

@@ -16,7 +16,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from tracker import sources
 from tracker.config import Config, ConfigError
-from tracker.pipeline import Stop
+from tracker.collectors.waiting import STOP
 
 log = logging.getLogger("tracker")
 # A job that could not start on time (the machine slept) still runs if it is at most this late;
@@ -85,7 +85,7 @@ def _add_jobs(scheduler: BackgroundScheduler, config: Config, run_job: Callable[
 def _on_signals(stop: threading.Event) -> None:
     def handle(signum, frame) -> None:
         log.info("schedule: received %s", signal.Signals(signum).name)
-        Stop.requested = True
+        STOP.set()  # a collection under way stops after its page, and wakes from any wait
         stop.set()
 
     signal.signal(signal.SIGTERM, handle)

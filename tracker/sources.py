@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
-from datetime import datetime, timedelta, timezone
+import shutil
+import tempfile
+from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 
@@ -15,22 +18,38 @@ from tracker.warehouse import sql
 SOURCE_NAMES = ("huggingface", "modelscope", "github")
 
 
+def isolate_client_caches() -> None:
+    """A client cache of this process's own, removed at exit: huggingface_hub keeps answers it fetched
+    itself (its agent-harness registry, a day long) under HF_HOME, where one odd answer would break every
+    later run on the machine. Called by the entry point before huggingface_hub is imported."""
+    folder = tempfile.mkdtemp(prefix="tracker-hf-home-")
+    atexit.register(shutil.rmtree, folder, True)
+    os.environ["HF_HOME"] = folder
+
+
 # Each builder imports its own collector: a run of one source does not load the others' clients.
-def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = None) -> Source:
+def huggingface_settings(config: Config):
     from tracker.collectors import huggingface
 
     c = config.huggingface
     # The library reads HF_ENDPOINT only when first imported, so the run's value is passed explicitly.
-    settings = huggingface.Settings(
+    return huggingface.Settings(
         endpoint=c.endpoint or os.environ.get("HF_ENDPOINT") or None, token=configuration.token("huggingface"),
         author=c.author or None, search=c.search or None, filter=tuple(c.filter),
-        page_size=c.page_size, retry_wait=c.retry_wait, timeout=c.timeout,
+        page_size=c.page_size, retry_wait=c.retry_wait, timeout=c.timeout, deadline=c.deadline,
+        max_wait=c.max_wait,
     )
+
+
+def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = None, day: date | None = None) -> Source:
+    from tracker.collectors import huggingface
+
+    settings = huggingface_settings(config)
     return Source("huggingface", settings.scope(), settings.narrowed(),
                   lambda cursor: huggingface.fetch_model_pages(settings, cursor))
 
 
-def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = None) -> Source:
+def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = None, day: date | None = None) -> Source:
     from tracker.collectors import modelscope
 
     c = config.modelscope
@@ -43,7 +62,7 @@ def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = No
                   lambda cursor: modelscope.fetch_model_pages(settings, cursor))
 
 
-def github_source(config: Config, con: duckdb.DuckDBPyConnection) -> Source:
+def github_source(config: Config, con: duckdb.DuckDBPyConnection, day: date | None = None) -> Source:
     """GitHub's collector; owners fetched within owner_refresh_days are read from the warehouse and skipped."""
     from tracker.collectors import github
 
@@ -63,8 +82,9 @@ def github_source(config: Config, con: duckdb.DuckDBPyConnection) -> Source:
 BUILDERS = {"huggingface": huggingface_source, "modelscope": modelscope_source, "github": github_source}
 
 
-def build(name: str, config: Config, con: duckdb.DuckDBPyConnection) -> Source:
-    return BUILDERS[name](config, con)
+def build(name: str, config: Config, con: duckdb.DuckDBPyConnection, day: date) -> Source:
+    """The source `name` for a run on `day` (the run's snapshot date, which every "today" of a collector is)."""
+    return BUILDERS[name](config, con, day)
 
 
 def enabled(config: Config) -> list[str]:

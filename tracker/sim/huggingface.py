@@ -5,23 +5,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from functools import cached_property
 from importlib.resources import files
 from typing import Sequence
 from urllib.parse import urlencode
 
 from tracker.sim.ecosystem import SimModel
-from tracker.sim.server import Reply, Request, StandIn
+from tracker.sim.server import LOOPBACK, Reply, Request, StandIn
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 1000
-EXPANDABLE = {
-    "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled", "downloads",
-    "downloadsAllTime", "evalResults", "gated", "gguf", "inference", "inferenceProviderMapping",
-    "lastModified", "library_name", "likes", "mask_token", "model-index", "pipeline_tag", "private",
-    "resourceGroup", "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo",
-    "trendingScore", "usedStorage", "widgetData",
+# The expand values the listing accepts: those of huggingface_hub's `list_models` documentation. The
+# Hub answers any other with HTTP 400 (huggingface_hub's live test_list_models_expand_unexpected_value);
+# baseModels, childrenModelCount and usedStorage are served by /api/models/{repo_id} alone (PR #3182).
+LISTING_EXPANDABLE = {
+    "author", "cardData", "config", "createdAt", "disabled", "downloads", "downloadsAllTime", "evalResults",
+    "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified", "library_name", "likes",
+    "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup", "safetensors", "sha", "siblings",
+    "spaces", "tags", "transformersInfo", "trendingScore", "widgetData",
 }
+MODEL_INFO_EXPANDABLE = LISTING_EXPANDABLE | {"baseModels", "childrenModelCount", "usedStorage"}
 SORTS = {"createdAt", "downloads", "lastModified", "likes", "trendingScore", "likes30d", "id"}
 # The keys a list item carries when nothing is asked for, in the Hub's order.
 DEFAULT_KEYS = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
@@ -34,45 +38,67 @@ HUB_HEADERS = {"X-Powered-By": "huggingface-moon", "Vary": "Origin",
 class HubStandIn(StandIn):
     """Serves `catalog` (any sequence of SimModel, e.g. a GeneratedEcosystem) as the Hub would."""
 
-    def __init__(self, catalog: Sequence[SimModel], port: int = 0):
+    def __init__(self, catalog: Sequence[SimModel], port: int = 0, host: str = LOOPBACK, total_count: bool = True,
+                 tokens: set[str] | None = None, policy: tuple[int, int] = (1000, 300)):
         self.catalog = catalog
+        self.total_count = total_count  # whether listings state X-Total-Count (assumed of the Hub, not documented)
+        self.tokens = tokens            # the tokens whoami accepts; None: any
+        self.policy = policy            # (requests, seconds) of the fixed window stated in RateLimit-Policy
+        self._window = (time.monotonic(), 0)
         super().__init__([
             ("GET", r"/api/agent-harnesses", lambda request: Reply(200, {"standardEnvVars": [], "harnesses": {}})),
+            ("GET", r"/api/whoami-v2", self.whoami),
             ("GET", r"/api/models", self.list_models),
             ("GET", r"/api/models/(.+)", self.model_info),
-        ], port)
+        ], port, host)
 
     def list_models(self, request: Request) -> Reply:
-        expand, problem = request.args("expand"), None
-        if set(expand) - EXPANDABLE:
-            problem = f"Invalid expand parameter: {sorted(set(expand) - EXPANDABLE)}"
-        elif request.arg("sort") and request.arg("sort") not in SORTS:
+        problem = _refused_expand(request, LISTING_EXPANDABLE)
+        if not problem and request.arg("sort") and request.arg("sort") not in SORTS:
             problem = "Invalid sort parameter"
         if problem:
             return Reply(400, {"error": problem}, dict(HUB_HEADERS))
         limit = min(int(request.arg("limit") or DEFAULT_PAGE), MAX_PAGE)
         start = _decode_cursor(request.arg("cursor"))
         picked, position = self._matching(request, start, limit)
-        headers = dict(HUB_HEADERS)
+        headers = {**HUB_HEADERS, **self._rate_limit()}
+        if self.total_count:
+            headers["X-Total-Count"] = str(self._count(request))
         if position < len(self.catalog) and picked:
             headers["Link"] = f'<{_next_url(request, position)}>; rel="next"'
         return Reply(200, [wire_item(model, request) for model in picked], headers)
 
+    def whoami(self, request: Request) -> Reply:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not token or (self.tokens is not None and token not in self.tokens):
+            return Reply(401, {"error": "Invalid credentials in Authorization header"}, dict(HUB_HEADERS))
+        return Reply(200, {"type": "user", "name": "tracker-stand-in", "auth": {"type": "access_token"}})
+
+    def _rate_limit(self) -> dict[str, str]:
+        """The IETF-draft headers the Hub sends (huggingface_hub's parse_ratelimit_headers reads them)."""
+        quota, seconds = self.policy
+        started, used = self._window
+        now = time.monotonic()
+        if now - started >= seconds:
+            started, used = now, 0
+        self._window = (started, used + 1)
+        left = int(seconds - (now - started))
+        return {"RateLimit": f'"api";r={max(quota - used - 1, 0)};t={left}',
+                "RateLimit-Policy": f'"fixed window";"api";q={quota};w={seconds}'}
+
     def _matching(self, request: Request, start: int, limit: int) -> tuple[list[SimModel], int]:
-        author, search = request.arg("author"), (request.arg("search") or "").lower()
-        wanted_tags = set(request.args("filter"))
         picked, position = [], start
         while position < len(self.catalog) and len(picked) < limit:
             model = self.catalog[position]
             position += 1
-            if author and model.author != author:
-                continue
-            if search and search not in model.model_id.lower():
-                continue
-            if wanted_tags and not wanted_tags <= set(hub_tags(model)):
-                continue
-            picked.append(model)
+            if _selected(model, request):
+                picked.append(model)
         return picked, position
+
+    def _count(self, request: Request) -> int:
+        if not (request.arg("author") or request.arg("search") or request.args("filter")):
+            return len(self.catalog)
+        return sum(1 for model in self.catalog if _selected(model, request))
 
     def model_info(self, request: Request, model_id: str) -> Reply:
         recorded = self.recorded.get(model_id)
@@ -83,9 +109,12 @@ class HubStandIn(StandIn):
         if model is None:
             return Reply(404, {"error": "Repository not found"},
                          {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"})
+        problem = _refused_expand(request, MODEL_INFO_EXPANDABLE)
+        if problem:
+            return Reply(400, {"error": problem}, dict(HUB_HEADERS))
         request.query.setdefault("full", ["true"])
         request.query.setdefault("cardData", ["true"])
-        return Reply(200, wire_item(model, request), dict(HUB_HEADERS))
+        return Reply(200, wire_item(model, request, listing=False), dict(HUB_HEADERS))
 
     @cached_property
     def _by_id(self) -> dict[str, SimModel]:
@@ -107,6 +136,21 @@ class HubStandIn(StandIn):
         return answers
 
 
+def _refused_expand(request: Request, allowed: set[str]) -> str | None:
+    refused = sorted(set(request.args("expand")) - allowed)
+    return f'"expand" must be one of {sorted(allowed)}, got {refused}' if refused else None
+
+
+def _selected(model: SimModel, request: Request) -> bool:
+    author, search = request.arg("author"), (request.arg("search") or "").lower()
+    if author and model.author != author:
+        return False
+    if search and search not in model.model_id.lower():
+        return False
+    wanted_tags = set(request.args("filter"))
+    return not wanted_tags or wanted_tags <= set(hub_tags(model))
+
+
 def hub_tags(model: SimModel) -> list[str]:
     """Tags as the Hub computes them, `base_model:` forms included when the card declares parents."""
     tags = [t for t in (model.library_name, model.pipeline_tag) if t] + ["license:apache-2.0"]
@@ -116,9 +160,11 @@ def hub_tags(model: SimModel) -> list[str]:
     return tags + list(model.extra_tags) + ["region:us"]
 
 
-def wire_item(model: SimModel, request: Request) -> dict:
+def wire_item(model: SimModel, request: Request, listing: bool = True) -> dict:
     """One model object, with the keys the request's expand/full/cardData selects."""
     item = _all_fields(model)
+    if listing:
+        item.pop("baseModels", None)
     expand = request.args("expand")
     if expand:
         keys = ["_id", "id", *expand]
@@ -164,8 +210,13 @@ def _decode_cursor(cursor: str | None) -> int:
     return json.loads(base64.urlsafe_b64decode(cursor.encode()))["_id"]["$gt"]
 
 
+def cursor_at(position: int) -> str:
+    """The opaque cursor of the page that starts after `position` models."""
+    return base64.urlsafe_b64encode(json.dumps({"_id": {"$gt": position}}).encode()).decode()
+
+
 def _next_url(request: Request, position: int) -> str:
     """The next page's absolute URL on this server: every original parameter plus the cursor."""
-    cursor = base64.urlsafe_b64encode(json.dumps({"_id": {"$gt": position}}).encode()).decode()
+    cursor = cursor_at(position)
     params = [(k, v) for k, values in request.query.items() if k != "cursor" for v in values]
     return f"{request.base_url}/api/models?{urlencode(params + [('cursor', cursor)])}"

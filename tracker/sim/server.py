@@ -57,7 +57,9 @@ class Fault:
 
     kind: "status" (answer `status` with `headers`/`body`), "truncate" (cut the real body in
     half), "reset" (close the connection without answering), "delay" (sleep `seconds` first),
-    "mutate" (pass the real JSON body through `mutate`), "kill" (call `on_hit`, then answer).
+    "mutate" (pass the real JSON body through `mutate`), "kill" (call `on_hit`, then answer),
+    "headers" (the real answer with `headers` added or replaced, e.g. a Link to another host),
+    "trickle" (the real headers, then the body one byte every `seconds`, as a stalled network would).
     `after` lets that many matching requests through before the fault starts.
     """
 
@@ -82,19 +84,21 @@ Route = tuple[str, re.Pattern, Callable[..., Reply]]
 class StandIn:
     """Serves `routes` on a free loopback port until stopped; use as a context manager."""
 
-    def __init__(self, routes: list[tuple[str, str, Callable[..., Reply]]], port: int = 0):
+    def __init__(self, routes: list[tuple[str, str, Callable[..., Reply]]], port: int = 0, host: str = LOOPBACK):
         self.routes: list[Route] = [(m, re.compile(p + r"\Z"), h) for m, p, h in routes]
         self.faults: list[Fault] = []
         self.log: list[Request] = []
         self.connections: set = set()  # open client sockets, cut when the stand-in stops (an outage)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((LOOPBACK, port), _handler_for(self))
+        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.stopped = threading.Event()
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> "StandIn":
         self._thread.start()
@@ -102,6 +106,7 @@ class StandIn:
 
     def stop(self) -> None:
         """Stop listening and cut every open connection, as an outage would."""
+        self.stopped.set()
         self._server.shutdown()
         self._server.server_close()
         for connection in list(self.connections):
@@ -176,7 +181,7 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 return
             if fault and fault.kind == "delay":
                 time.sleep(fault.seconds)
-            if fault and fault.kind == "kill" and fault.on_hit:
+            if fault and fault.on_hit:  # "kill", or any fault that must also tell the test it was served
                 fault.on_hit()
             if fault and fault.kind == "status":
                 body = fault.body if fault.body is not None else {"error": f"simulated HTTP {fault.status}"}
@@ -188,19 +193,21 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 body = json.dumps(fault.mutate(json.loads(body))).encode()
             if fault and fault.kind == "truncate":
                 body = body[: len(body) // 2]
-            self._send(reply, body)
+            if fault and fault.kind == "headers":
+                reply.headers.update(fault.headers)
+            self._send(reply, body, fault.seconds if fault and fault.kind == "trickle" else 0)
 
         def _parse(self) -> Request:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
-            host = f"http://{LOOPBACK}:{self.server.server_address[1]}"
+            host = "http://{}:{}".format(*self.server.server_address[:2])
             return Request(
                 self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
                 {k.lower(): v for k, v in self.headers.items()},
                 self.rfile.read(length) if length else b"", host,
             )
 
-        def _send(self, reply: Reply, body: bytes) -> None:
+        def _send(self, reply: Reply, body: bytes, trickle: float = 0) -> None:
             try:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
@@ -208,9 +215,18 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                if self.command != "HEAD":
+                if self.command != "HEAD" and trickle:
+                    self._trickle(body, trickle)
+                elif self.command != "HEAD":
                     self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test); nothing left to tell it
+
+        def _trickle(self, body: bytes, seconds: float) -> None:
+            for position in range(len(body)):
+                self.wfile.write(body[position:position + 1])
+                self.wfile.flush()
+                if stand_in.stopped.wait(seconds):
+                    return
 
     return Handler

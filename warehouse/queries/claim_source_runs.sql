@@ -1,5 +1,6 @@
 -- Per source: how many runs it had and how they ended, its latest succeeded run (the snapshot a claim
--- rests on), whether a succeeded run listed the whole catalogue, and the service's latest own total.
+-- rests on), whether a succeeded run listed the whole catalogue, the service's latest own total, and its
+-- latest listing that came out short of the catalogue (incomplete), which a verdict on that day must name.
 WITH sources(source) AS (VALUES ('huggingface'), ('modelscope'), ('github')),
 judged AS (
     SELECT *, coalesce(scope->>'author', '') <> '' OR coalesce(scope->>'search', '') <> ''
@@ -13,7 +14,9 @@ SELECT s.source,
        max(r.snapshot_date) FILTER (WHERE r.status = 'succeeded' AND NOT r.narrowed) AS full_snapshot_date,
        arg_max(r.catalog_total, r.run_id) FILTER (WHERE r.status = 'succeeded' AND r.catalog_total IS NOT NULL)
            AS catalog_total,
-       arg_max(r.error, r.run_id) FILTER (WHERE r.status <> 'succeeded') AS last_error
+       arg_max(r.error, r.run_id) FILTER (WHERE r.status <> 'succeeded') AS last_error,
+       max(r.snapshot_date) FILTER (WHERE r.status = 'incomplete') AS incomplete_date,
+       arg_max(r.error, r.run_id) FILTER (WHERE r.status = 'incomplete') AS incomplete_error
 FROM sources s LEFT JOIN judged r USING (source)
 GROUP BY s.source
 ORDER BY s.source;

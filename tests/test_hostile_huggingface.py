@@ -1,0 +1,137 @@
+"""A hostile or broken Hugging Face hub: the token stays on the configured hub, loops end, every wait is
+bounded and a stop ends it. Each runs the real CLI against stand-ins on 127.0.0.1 and 127.0.0.2."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from conftest import rows, tracker
+
+from tracker.sim.ecosystem import GeneratedEcosystem
+from tracker.sim.huggingface import HubStandIn, cursor_at
+
+TOKEN = "hf_hostiletest0123456789"
+ANOTHER_HOST = "127.0.0.2"
+
+
+def collect(db_file, hub, **popen):
+    return tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN},
+                   **popen)
+
+
+def tokens_seen(stand_in) -> list[str]:
+    return [r.headers.get("authorization", "") for r in stand_in.log]
+
+
+def test_a_link_to_another_host_is_refused_and_the_token_never_reaches_it(small_hub, db_file):
+    with HubStandIn(GeneratedEcosystem(1_000, seed=5), host=ANOTHER_HOST) as other:
+        small_hub.add_fault("headers", path="/api/models", after=1,
+                            headers={"Link": f'<{other.url}/api/models?cursor=abc>; rel="next"'})
+        result = collect(db_file, small_hub)
+        assert other.log == []
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"refusing to follow {other.url}/api/models?cursor=abc" in result.stderr
+    [(status, pages, cursor)] = rows(db_file, "SELECT status, pages, cursor FROM runs")
+    assert (status, pages) == ("failed", 1) and cursor.startswith(small_hub.url + "/api/models?")
+    assert rows(db_file, "SELECT count(*) FROM model_snapshots") == [(1_000,)]  # nothing of the other host's
+    assert f"Bearer {TOKEN}" in tokens_seen(small_hub)
+
+    collect(db_file, small_hub, check=True)  # the rerun resumes on the configured hub
+    assert rows(db_file, "SELECT status, records FROM runs ORDER BY run_id") == [("succeeded", 3_000)]
+
+
+def test_a_saved_cursor_naming_another_host_is_never_asked(small_hub, db_file):
+    small_hub.add_fault("status", path="/api/models", after=1, status=500, times=50)
+    assert collect(db_file, small_hub).returncode == 1
+    with HubStandIn(GeneratedEcosystem(1_000, seed=5), host=ANOTHER_HOST) as other:
+        con = duckdb.connect(str(db_file))
+        con.execute("UPDATE runs SET cursor = $url", {"url": f"{other.url}/api/models?cursor=abc"})
+        con.close()
+        before = rows(db_file, "SELECT count(*) FROM model_snapshots")
+        result = collect(db_file, small_hub)
+        assert other.log == []
+    assert result.returncode == 1 and "not on the configured endpoint" in result.stderr
+    assert rows(db_file, "SELECT count(*) FROM model_snapshots") == before
+
+
+def test_a_page_whose_link_names_itself_ends_the_run(small_hub, db_file):
+    loop = f"{small_hub.url}/api/models?limit=1000&cursor={cursor_at(1_000)}"
+    small_hub.add_fault("headers", path="/api/models", after=1, times=1_000, headers={"Link": f'<{loop}>; rel="next"'})
+    result = collect(db_file, small_hub)
+    assert result.returncode == 1 and "already served" in result.stderr
+    assert len(small_hub.requests_to("/api/models")) == 3  # page 1, page 2, the looping page once
+    assert rows(db_file, "SELECT status FROM runs") == [("failed",)]
+
+
+def test_a_wait_longer_than_the_ceiling_fails_the_run_at_once_naming_it(small_hub, db_file):
+    small_hub.add_fault("status", path="/api/models", after=1, status=429, headers={"Retry-After": "999999999"})
+    result = collect(db_file, small_hub)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "asked to wait 999999999 s, more than the 900 s allowed" in result.stderr
+    assert rows(db_file, "SELECT status, pages FROM runs") == [("failed", 1)]
+
+
+@pytest.fixture
+def six_page_hub():
+    with HubStandIn(GeneratedEcosystem(6_000, seed=11)) as hub:
+        yield hub
+
+
+def stopped_run(db_file, hub, kind: str, **fault) -> tuple[int, str]:
+    """A collection sent SIGTERM while the stand-in serves page 4 with the fault `kind`.
+
+    Page 4 is asked for only once page 1 is stored (the read-ahead is at most two pages ahead)."""
+    victim: list[subprocess.Popen] = []
+    hub.add_fault(kind, path="/api/models", after=3, on_hit=lambda: victim[0].send_signal(signal.SIGTERM), **fault)
+    victim.append(subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--db", str(db_file), "collect", "huggingface"],
+        env={**os.environ, "HF_ENDPOINT": hub.url}, stderr=subprocess.PIPE, text=True))
+    code = victim[0].wait(timeout=60)  # the wait itself would last 600 s, the trickle 20 s a byte
+    return code, victim[0].stderr.read()
+
+
+def assert_stopped_then_resumed(db_file, hub, code: int, log: str) -> None:
+    assert code == 1 and "Traceback" not in log and "received SIGTERM" in log
+    [(status, pages, error)] = rows(db_file, "SELECT status, pages, error FROM runs")
+    assert status == "failed" and 1 <= pages <= 3 and "stopped by a signal" in error
+    asked_before = len(hub.requests_to("/api/models"))
+    collect(db_file, hub, check=True)
+    assert rows(db_file, "SELECT status, pages, records FROM runs") == [("succeeded", 6, 6_000)]
+    assert len(hub.requests_to("/api/models")) - asked_before == 6 - pages  # resumed, not started again
+    assert rows(db_file, "SELECT count(*), count(DISTINCT model_id) FROM model_snapshots") == [(6_000, 6_000)]
+
+
+def test_sigterm_during_a_long_rate_limit_wait_ends_the_run_at_once_and_the_rerun_resumes(six_page_hub, db_file):
+    code, log = stopped_run(db_file, six_page_hub, "status", status=429, headers={"Retry-After": "600"})
+    assert_stopped_then_resumed(db_file, six_page_hub, code, log)
+
+
+def test_sigterm_during_a_trickling_body_ends_the_run_at_once_and_the_rerun_resumes(six_page_hub, db_file):
+    code, log = stopped_run(db_file, six_page_hub, "trickle", seconds=20)
+    assert_stopped_then_resumed(db_file, six_page_hub, code, log)
+
+
+def test_a_trickling_body_fails_the_page_at_its_deadline(small_hub, db_file, tmp_path):
+    (tmp_path / "tracker.toml").write_text("[huggingface]\ndeadline = 1\nretry_wait = 0.1\n")
+    small_hub.add_fault("trickle", path="/api/models", after=1, seconds=0.2)
+    result = collect(db_file, small_hub, timeout=120)
+    assert result.returncode == 1 and "no complete answer within 1 s" in result.stderr
+    assert rows(db_file, "SELECT status, pages FROM runs") == [("failed", 1)]
+
+
+def test_a_refused_listing_parameter_is_named(small_hub, db_file):
+    small_hub.add_fault("status", path="/api/models", status=400,
+                        body={"error": '"expand" must be one of [...], got [\'baseModels\']'})
+    result = collect(db_file, small_hub)
+    assert result.returncode == 1 and "baseModels" in result.stderr and "400" in result.stderr
+
+
+def test_the_listing_never_asks_for_a_field_only_model_info_serves(small_hub, db_file):
+    collect(db_file, small_hub, check=True)
+    asked = {value for request in small_hub.requests_to("/api/models") for value in request.args("expand")}
+    assert asked and not asked & {"baseModels", "childrenModelCount", "usedStorage"}
