@@ -76,10 +76,12 @@ def _declared_parents(item: dict, tags: list[str]) -> Iterator[tuple[str, str, s
     for tag in tags:
         if tag.startswith("base_model:"):
             yield _tag_edge(tag[len("base_model:"):])
-    card = item.get("cardData")
-    declared = card.get("base_model") if isinstance(card, dict) else None
+    card = item.get("cardData") if isinstance(item.get("cardData"), dict) else {}
+    declared = card.get("base_model")
+    # A card may name the relation itself (`base_model_relation`); else the Hub's tags tell it.
+    relation = card.get("base_model_relation") if card.get("base_model_relation") in RELATIONS else "unknown"
     for parent in [declared] if isinstance(declared, str) else as_texts(declared):
-        yield parent, "unknown", "card"
+        yield parent, relation, "card"
 
 
 def _tag_edge(rest: str) -> tuple[str, str, str]:

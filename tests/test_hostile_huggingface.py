@@ -135,3 +135,15 @@ def test_the_listing_never_asks_for_a_field_only_model_info_serves(small_hub, db
     collect(db_file, small_hub, check=True)
     asked = {value for request in small_hub.requests_to("/api/models") for value in request.args("expand")}
     assert asked and not asked & {"baseModels", "childrenModelCount", "usedStorage"}
+
+
+def test_an_odd_answer_of_the_clients_own_requests_cannot_break_this_run_or_later_ones(small_hub, db_file, tmp_path):
+    small_hub.add_fault("status", path="/api/agent-harnesses", status=200, times=10,
+                        body={"standardEnvVars": ["AGENT"], "harnesses": {"x": {"envVars": 5}}})
+    home = tmp_path / "users-hf-home"
+    for _ in range(2):
+        tracker("--db", str(db_file), "collect", "huggingface", check=True,
+                env={"HF_ENDPOINT": small_hub.url, "HF_HOME": str(home), "AGENT": "x",
+                     "HF_HUB_DISABLE_TELEMETRY": "0"})  # the client asks for the registry only with telemetry on
+    assert rows(db_file, "SELECT status FROM runs ORDER BY run_id") == [("succeeded",), ("succeeded",)]
+    assert small_hub.requests_to("/api/agent-harnesses") == [] and not home.exists()

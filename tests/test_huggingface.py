@@ -209,3 +209,10 @@ def test_the_recorded_hub_answers_are_served_as_recorded(small_hub):
     info = HfApi(endpoint=small_hub.url).model_info("bert-base-uncased")
     assert (info.id, info.library_name, info.pipeline_tag) == ("google-bert/bert-base-uncased", "transformers",
                                                                "fill-mask")
+
+
+def test_a_card_that_names_its_relation_gives_that_relation():
+    page = parse_page([{"id": "u/q", "cardData": {"base_model": "Qwen/Qwen2.5-7B", "base_model_relation": "quantized"}},
+                       {"id": "u/r", "cardData": {"base_model": ["a/x"], "base_model_relation": "sideways"}}])
+    assert {(e["child_id"], e["parent_id"], e["relation"], e["provenance"]) for e in page["lineage"]} == {
+        ("u/q", "Qwen/Qwen2.5-7B", "quantized", "card"), ("u/r", "a/x", "unknown", "card")}

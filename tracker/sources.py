@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import tempfile
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import duckdb
 
@@ -16,14 +18,18 @@ from tracker.pipeline import Source
 from tracker.warehouse import sql
 
 SOURCE_NAMES = ("huggingface", "modelscope", "github")
+EMPTY_AGENT_REGISTRY = {"standardEnvVars": [], "harnesses": {}}
 
 
 def isolate_client_caches() -> None:
-    """A client cache of this process's own, removed at exit: huggingface_hub keeps answers it fetched
-    itself (its agent-harness registry, a day long) under HF_HOME, where one odd answer would break every
-    later run on the machine. Called by the entry point before huggingface_hub is imported."""
+    """A client cache of this process's own, removed at exit. huggingface_hub fetches an agent-harness
+    registry from the endpoint by itself and keeps it under HF_HOME for a day; a malformed one makes every
+    request raise (its headers are built from it). Seeded empty, the registry is never asked for, and
+    nothing a hub answers outlives the process. Called by the entry point before huggingface_hub loads."""
     folder = tempfile.mkdtemp(prefix="tracker-hf-home-")
     atexit.register(shutil.rmtree, folder, True)
+    # huggingface_hub.constants.AGENT_HARNESSES_PATH
+    (Path(folder) / ".agent_harnesses.json").write_text(json.dumps(EMPTY_AGENT_REGISTRY), encoding="utf-8")
     os.environ["HF_HOME"] = folder
 
 
