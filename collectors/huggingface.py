@@ -29,6 +29,7 @@ EXPAND = [
     "author", "cardData", "createdAt", "downloads", "downloadsAllTime", "gated",
     "lastModified", "library_name", "likes", "pipeline_tag", "private", "tags",
 ]
+RESET_MARGIN_SECONDS = 0.5  # the reset is stated in whole seconds
 PAGES_SLACK = 1.1         # a listing may grow during the run, but not by a tenth more pages than its total
 
 
@@ -82,9 +83,14 @@ def _responses(settings: Settings, resume_from: str | None) -> Iterator[tuple]:
         _check_next(resume_from, api.endpoint, set(), 1, settings.max_pages)
     seen: set[str] = {url}
     number, limit = 0, settings.max_pages
+    budget_wait = 0.0
     while url:
         number += 1
+        if budget_wait:
+            pause(budget_wait, f"Hugging Face page {number}: the rate-limit budget is spent until its reset",
+                  settings.max_wait)
         response = _get(url, params, headers, settings, number)
+        budget_wait = _budget_wait(response)
         limit = _page_limit(response, settings) or limit
         next_url = response.links.get("next", {}).get("url")
         if next_url:  # before the page is handed on: its cursor is saved with it
@@ -160,6 +166,14 @@ def _download(url: str, params, headers: dict, settings: Settings, where: str) -
         # A complete response, so that the client's own helpers (links, JSON, its error wording) read it.
         return httpx2.Response(streamed.status_code, headers=streamed.headers, content=bytes(body),
                                request=streamed.request)
+
+
+def _budget_wait(response: httpx2.Response) -> float:
+    """Seconds to wait before the next request: until the reset once the hub says none are left.
+
+    Asking only when the budget allows, a listing never meets a 429 and goes at the policy's pace."""
+    info = parse_ratelimit_headers(response.headers)
+    return info.reset_in_seconds + RESET_MARGIN_SECONDS if info is not None and info.remaining == 0 else 0.0
 
 
 def _rate_limit_wait(response: httpx2.Response) -> float | None:

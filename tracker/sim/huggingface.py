@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
+import threading
 import time
 from functools import cached_property
 from importlib.resources import files
@@ -39,12 +41,15 @@ class HubStandIn(StandIn):
     """Serves `catalog` (any sequence of SimModel, e.g. a GeneratedEcosystem) as the Hub would."""
 
     def __init__(self, catalog: Sequence[SimModel], port: int = 0, host: str = LOOPBACK, total_count: bool = True,
-                 tokens: set[str] | None = None, policy: tuple[int, int] = (1000, 300)):
+                 tokens: set[str] | None = None, policy: tuple[int, float] = (1000, 300), enforce: bool = False):
         self.catalog = catalog
         self.total_count = total_count  # whether listings state X-Total-Count (assumed of the Hub, not documented)
         self.tokens = tokens            # the tokens whoami accepts; None: any
         self.policy = policy            # (requests, seconds) of the fixed window stated in RateLimit-Policy
+        self.enforce = enforce          # answer 429 past the window's quota, as the Hub does
+        self.refused = 0                # listing requests answered 429 by the policy
         self._window = (time.monotonic(), 0)
+        self._window_lock = threading.Lock()
         super().__init__([
             ("GET", r"/api/agent-harnesses", lambda request: Reply(200, {"standardEnvVars": [], "harnesses": {}})),
             ("GET", r"/api/whoami-v2", self.whoami),
@@ -58,10 +63,14 @@ class HubStandIn(StandIn):
             problem = "Invalid sort parameter"
         if problem:
             return Reply(400, {"error": problem}, dict(HUB_HEADERS))
+        within, limits = self._rate_limit()
+        if not within:
+            self.refused += 1
+            return Reply(429, {"error": "You have exceeded our rate limit"}, {**HUB_HEADERS, **limits})
         limit = min(int(request.arg("limit") or DEFAULT_PAGE), MAX_PAGE)
         start = _decode_cursor(request.arg("cursor"))
         picked, position = self._matching(request, start, limit)
-        headers = {**HUB_HEADERS, **self._rate_limit()}
+        headers = {**HUB_HEADERS, **limits}
         if self.total_count:
             headers["X-Total-Count"] = str(self._count(request))
         if position < len(self.catalog) and picked:
@@ -74,17 +83,21 @@ class HubStandIn(StandIn):
             return Reply(401, {"error": "Invalid credentials in Authorization header"}, dict(HUB_HEADERS))
         return Reply(200, {"type": "user", "name": "tracker-stand-in", "auth": {"type": "access_token"}})
 
-    def _rate_limit(self) -> dict[str, str]:
-        """The IETF-draft headers the Hub sends (huggingface_hub's parse_ratelimit_headers reads them)."""
+    def _rate_limit(self) -> tuple[bool, dict[str, str]]:
+        """Whether this request is within the window's quota, and the IETF-draft headers the Hub sends
+        (huggingface_hub's parse_ratelimit_headers reads them); the reset is in whole seconds, rounded up."""
         quota, seconds = self.policy
-        started, used = self._window
-        now = time.monotonic()
-        if now - started >= seconds:
-            started, used = now, 0
-        self._window = (started, used + 1)
-        left = int(seconds - (now - started))
-        return {"RateLimit": f'"api";r={max(quota - used - 1, 0)};t={left}',
-                "RateLimit-Policy": f'"fixed window";"api";q={quota};w={seconds}'}
+        with self._window_lock:
+            started, used = self._window
+            now = time.monotonic()
+            if now - started >= seconds:
+                started, used = now, 0
+            used += 1
+            self._window = (started, used)
+        left = math.ceil(seconds - (now - started))
+        headers = {"RateLimit": f'"api";r={max(quota - used, 0)};t={left}',
+                   "RateLimit-Policy": f'"fixed window";"api";q={quota};w={seconds:g}'}
+        return not (self.enforce and used > quota), headers
 
     def _matching(self, request: Request, start: int, limit: int) -> tuple[list[SimModel], int]:
         picked, position = [], start
