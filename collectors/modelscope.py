@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Mapping, NamedTuple
@@ -67,6 +68,7 @@ MODELS_PER_PAGE = 1000    # listed models are handed on in pages of about this m
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-_."
 # A search no model name or author contains: a service whose search narrows the listing finds (nearly) none.
 PROBE = "zqxj-no-model-is-named-this-0"
+LARGEST_OWNERS = 3        # known authors an over-full search matches, listed whole by owner= in its next round
 TRANSIENT = (RateLimitError, QuotaExceededError, ServerError, NetworkError)
 
 log = logging.getLogger("tracker")
@@ -146,6 +148,8 @@ class Listed:
     def __init__(self):
         self.ids: set[str] = set()
         self.names: list[tuple[str, str]] = []
+        self.authors: Counter[str] = Counter()
+        self.counts: dict[Query, tuple[int, int]] = {}  # query -> (models counted, how many it matched)
 
     def add(self, model_id: str) -> bool:
         key = model_id.lower()
@@ -153,10 +157,15 @@ class Listed:
             return False
         self.ids.add(key)
         self.names.append(tuple(key.split("/", 1)))
+        self.authors[self.names[-1][0]] += 1
         return True
 
     def count(self, query: Query) -> int:
-        return sum(1 for author, name in self.names if query.matches(author, name))
+        """How many listed models the query matches; counted on from where its last count stopped."""
+        counted, number = self.counts.get(query, (0, 0))
+        number += sum(1 for author, name in self.names[counted:] if query.matches(author, name))
+        self.counts[query] = (len(self.names), number)
+        return number
 
 
 def fetch_model_pages(settings: Settings, resume_from: str | None = None) -> Iterator[Page]:
@@ -195,6 +204,7 @@ class Run:
         self.listed = Listed()
         self.readmes = Readmes(client, settings)
         self.requests = 0
+        self.parents: dict[Query, tuple[Query, int]] = {}  # a query split from an over-full one, and its total
         self.root_total: int | None = None
         self.shortfalls: list[str] = []
 
@@ -204,13 +214,25 @@ class Run:
     def listing(self) -> Iterator[list[dict]]:
         """The new models of each listing page, round by round of query length."""
         root = Query(owner=self.settings.owner)
-        rounds, deferred, seen = [root], [], {root}
+        yield from self._rounds([root], {root})
+
+    def _rounds(self, rounds: list[Query], seen: set[Query]) -> Iterator[list[dict]]:
         while rounds:
-            for query in rounds:
+            deferred = []
+            # Authors first: once listed, many of the searches after them are settled before being asked.
+            for query in sorted(rounds, key=lambda q: q.search is not None):
+                if self._parent_settled(query):
+                    continue
                 found = yield from self._list(query)
-                if found is not None:
+                if found is None:
+                    continue
+                if query.owner is not None and query.search is None:
+                    # One author's names, split at once: until its models are listed, every search its
+                    # name contains stays over-full.
+                    yield from self._rounds(self._split([(query, found)], seen), seen)
+                else:
                     deferred.append((query, found))
-            rounds, deferred = self._split(deferred, seen), []
+            rounds = self._split(deferred, seen)
 
     def _list(self, query: Query) -> Iterator[list[dict]]:
         """List one query whole if it fits; else (nothing to list beyond page 1) its total, for later."""
@@ -227,6 +249,8 @@ class Run:
         yield self._new(items, query)
         if total > self.reach:
             return total
+        if self.listed.count(query) >= total:
+            return None  # every model it matches is listed already: its other pages would add none
         for number in range(2, math.ceil(total / self.settings.page_size) + 1):
             items, _ = self._page(query, number)
             yield self._new(items, query)
@@ -245,11 +269,26 @@ class Run:
                 self.shortfalls.append(f"{query.describe()} still matches {total} models, more than one listing "
                                        f"reaches ({self.reach}), and cannot be narrowed further")
                 continue
-            for child in query.children():
+            for child in query.children() + self._largest_owners(query):
                 if child not in seen and len(child.search or "") <= MAX_SEARCH:
                     seen.add(child)
+                    self.parents[child] = (query, total)
                     following.append(child)
         return following
+
+    def _parent_settled(self, query: Query) -> bool:
+        """Whether the over-full query this one was split from has since had every model it matches listed."""
+        parent = self.parents.get(query)
+        return parent is not None and self.listed.count(parent[0]) >= parent[1]
+
+    def _largest_owners(self, query: Query) -> list[Query]:
+        """The known authors with most models that an over-full search matches: an author too large for any
+        of its own substrings to fit one window is listed by owner= (and split by names) at once."""
+        if query.owner is not None or query.search is None:
+            return []
+        search = query.search.lower()
+        return [Query(owner=author) for author, _ in self.listed.authors.most_common()
+                if search in author][:LARGEST_OWNERS]
 
     def _search_narrows_nothing(self, total: int) -> bool:
         _, probed = self._page(Query(owner=self.settings.owner, search=PROBE), 1, size=1)
@@ -457,3 +496,126 @@ def _gated(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return as_text(value)
+
+
+# --- tracker doctor: each assumption above, tested live with a handful of requests ---------------------------
+
+def doctor_checks(settings: Settings) -> list[Check]:
+    """The listing's assumptions as the service answers them now, one Check each."""
+    if settings.endpoint is not None and not _is_http(settings.endpoint):
+        return [_check("the endpoint is an http(s) URL", f"{settings.endpoint!r}",
+                       "fix modelscope.endpoint or MODELSCOPE_ENDPOINT", False)]
+    quick = Settings(endpoint=settings.endpoint, token=settings.token, retries=1, retry_wait=settings.retry_wait)
+    checks = [_anonymous(quick), _token(quick)]
+    listed = _try(lambda: _list(_client(quick), quick, page_size=PAGE_SIZE))
+    if isinstance(listed, str):
+        return checks + [_check("the listing answers with models and a total_count", listed,
+                                "the collector cannot list ModelScope", False)]
+    items, total = listed
+    checks.append(_check("the listing reports its total_count", f"total_count {total}, {len(items)} models on page 1",
+                         "completeness is proved against it", True))
+    checks.append(_page_cap(quick))
+    sample = next((item["id"] for item in reversed(items) if isinstance(item, dict) and isinstance(item.get("id"), str)
+                   and item["id"].count("/") == 1), None)
+    if sample is None:
+        return checks + [_check("search matches name or author substrings", "no model to test it on",
+                                "the search assumptions stay unchecked", total == 0)]
+    return checks + _search_checks(quick, sample, total) + [_readme_check(quick, sample)]
+
+
+def _check(assumption: str, observed: str, action: str, ok: bool) -> Check:
+    return Check(source=HUB, assumption=assumption, observed=observed, action=action, ok=ok)
+
+
+def _try(probe):
+    """A probe's result, or the one-line reason it failed."""
+    try:
+        return probe()
+    except CollectorError as error:
+        return str(error)
+
+
+def _list(client: OpenAPIClient, settings: Settings, **params) -> tuple[list, int]:
+    data = call(lambda: client.list_models(**{"page_number": 1, "page_size": 1, **params}),
+                f"doctor listing {params}", settings) or {}
+    items, total = data.get("models"), as_int(data.get("total_count"))
+    if not isinstance(items, list) or total is None:
+        raise CollectorError(f"no model list and total_count in the reply: {excerpt(data)}")
+    return items, total
+
+
+def _anonymous(settings: Settings) -> Check:
+    anonymous = Settings(endpoint=settings.endpoint, token="", retries=1, retry_wait=settings.retry_wait)
+    result = _try(lambda: _list(_client(anonymous), anonymous))
+    served = not isinstance(result, str)
+    action = ("runs work without a token" if served else
+              "runs need a token: set MODELSCOPE_API_TOKEN" + ("" if settings.token else " (it is not set)"))
+    return _check("anonymous requests are served", "served" if served else result, action,
+                  served or bool(settings.token))
+
+
+def _token(settings: Settings) -> Check:
+    if not settings.token:
+        return _check("the token is accepted", "no token set (MODELSCOPE_API_TOKEN)", "runs go anonymous", True)
+    result = _try(lambda: _list(_client(settings), settings))
+    accepted = not isinstance(result, str)
+    return _check("the token is accepted", "accepted" if accepted else result,
+                  "runs send it" if accepted else "set MODELSCOPE_API_TOKEN to a valid token", accepted)
+
+
+def _page_cap(settings: Settings) -> Check:
+    client = _client(settings)
+    over = _try(lambda: _list(client, settings, page_size=PAGE_SIZE + 1))
+    deep = _try(lambda: _list(client, settings, page_number=LISTING_DEPTH // PAGE_SIZE + 1, page_size=PAGE_SIZE))
+    observed = (f"page_size {PAGE_SIZE + 1}: " + ("refused" if isinstance(over, str) else f"served {len(over[0])}")
+                + f"; page {LISTING_DEPTH // PAGE_SIZE + 1} of {PAGE_SIZE}: "
+                + ("refused" if isinstance(deep, str) else "served"))
+    return _check(f"pages of at most {PAGE_SIZE}, no deeper than {LISTING_DEPTH}", observed,
+                  f"the collector asks for {PAGE_SIZE} a page and never past {LISTING_DEPTH}; a hub that allows "
+                  "more is listed the same way", True)
+
+
+def _search_checks(settings: Settings, model_id: str, total: int) -> list[Check]:
+    client = _client(settings)
+    owner, name = model_id.split("/", 1)
+    probe = _try(lambda: _list(client, settings, search=PROBE))
+    narrows = not isinstance(probe, str) and (probe[1] < total or total <= 1)
+    checks = [_check("search narrows the listing", f"'{PROBE}' matched "
+                     + (probe if isinstance(probe, str) else f"{probe[1]} of {total}"),
+                     "partitions by author and name substrings" if narrows else
+                     f"only the first {LISTING_DEPTH} of each sort order can be listed: runs end incomplete", narrows)]
+    by_name = _try(lambda: _list(client, settings, owner=owner, search=name.lower(), page_size=PAGE_SIZE))
+    by_author = _try(lambda: _list(client, settings, owner=owner, search=owner.lower()))
+    whole_owner = _try(lambda: _list(client, settings, owner=owner))
+    found = (not isinstance(by_name, str) and any(item.get("id") == model_id for item in by_name[0])
+             and not isinstance(by_author, str) and not isinstance(whole_owner, str)
+             and by_author[1] == whole_owner[1])
+    checks.append(_check("search matches a substring of the name and of the author (owner= narrows to the author)",
+                         f"name {name.lower()!r} finds {model_id}: {found}; search {owner.lower()!r} within "
+                         f"owner={owner}: {_total(by_author)} of {_total(whole_owner)}",
+                         "partitions by author and name substrings" if found else
+                         "the partitions may miss models; the count at the end tells", found))
+    joined = f"{owner[-2:]}/{name[:2]}".lower()
+    across = _try(lambda: _list(client, settings, search=joined))
+    observed = (across if isinstance(across, str) else f"'{joined}', spanning the '/', matched {across[1]}: "
+                + ("only name and author are searched" if across[1] == 0 else "more than name and author is searched"))
+    checks.append(_check("search matches name and author as separate fields, not the joined owner/name id",
+                         observed, "never searches across the '/'; either way the partitions hold", True))
+    return checks
+
+
+def _total(result) -> str:
+    return result if isinstance(result, str) else str(result[1])
+
+
+def _readme_check(settings: Settings, model_id: str) -> Check:
+    owner, name = model_id.split("/", 1)
+    detail = _try(lambda: call(lambda: _client(settings).get_model(owner, name), f"getModel {model_id}", settings))
+    if isinstance(detail, str) or detail is None:
+        return _check("getModel serves the readme", detail or "no model", "lineage cannot be read", False)
+    readme = detail.get("readme")
+    observed = ("no readme" if not isinstance(readme, str) else
+                f"readme of {model_id}: front matter {'yes' if readme.lstrip().startswith('---') else 'no'}, "
+                f"base_model {front_matter_parents(readme) or 'none'}")
+    return _check("getModel serves the readme (lineage from its front matter's base_model)", observed,
+                  "lineage read incrementally from readmes", "readme" in detail)

@@ -14,3 +14,8 @@ CREATE TABLE stage_readme_reads (
     run_id INTEGER NOT NULL, page INTEGER NOT NULL,
     hub VARCHAR, model_id VARCHAR, last_modified TIMESTAMP, parents VARCHAR[]
 );
+
+-- One meaning per column: `downloads` is a trailing 30-day count (Hugging Face's). ModelScope reports only an
+-- all-time count, kept in downloads_all_time; earlier runs also copied it into `downloads`.
+UPDATE model_snapshot_facts SET downloads = NULL
+WHERE model_key IN (SELECT model_key FROM models WHERE hub = 'modelscope');
