@@ -102,7 +102,8 @@ class Settings:
 
     def scope(self) -> dict:
         """What the listing covers: recorded with the run, never the token."""
-        endpoint = HubConfig(endpoint=self.endpoint, token="").endpoint if _is_http(self.endpoint) else self.endpoint
+        valid = self.endpoint is None or _is_http(self.endpoint)
+        endpoint = HubConfig(endpoint=self.endpoint, token="").endpoint if valid else self.endpoint
         return {"endpoint": endpoint, "owner": self.owner}
 
     def narrowed(self) -> bool:

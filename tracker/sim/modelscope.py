@@ -127,7 +127,7 @@ class ModelScopeStandIn(StandIn):
         owner, search = (owner or "").lower(), (search or "").lower()
         picked = [i for i, (author, name) in enumerate(self._names)
                   if (not owner or author == owner) and self._searched(search, author, name)]
-        picked = [i for i in picked if all(tag_value(self.catalog[i], kind) == value for kind, value in filters)]
+        picked = [i for i in picked if all(value in tag_values(self.catalog[i], kind) for kind, value in filters)]
         if sort != "default":
             picked.sort(key=lambda i: self._sort_key(self.catalog[i], sort), reverse=True)
         return picked
@@ -177,13 +177,9 @@ def license_of(model: SimModel) -> str:
     return LICENSES[_digest(model.model_id, 2) % len(LICENSES)]
 
 
-def tag_value(model: SimModel, kind: str) -> str | None:
-    """The model's value for one of the listing's filters, as its tags carry it."""
-    for tag in ms_tags(model):
-        prefix, _, value = tag.partition(":")
-        if prefix == kind:
-            return value
-    return license_of(model) if kind == "license" else None
+def tag_values(model: SimModel, kind: str) -> set[str]:
+    """The model's values for one of the listing's filters (`filter.<kind>`), as its tags carry them."""
+    return {tag.partition(":")[2] for tag in ms_tags(model) if tag.partition(":")[0] == kind}
 
 
 def ms_tags(model: SimModel) -> list[str]:
