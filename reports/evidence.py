@@ -37,8 +37,8 @@ CHARTS = {
     "china-developer-rank": dict(kind="line", x="year", y=("developers",), series="country", top=6,
                                  y_label=("developers owning a new AI repository",),
                                  title="Developers by country and year"),
-    "chinese-families-footprint": dict(kind="hbars", x="family", y=("models", "derivatives", "downloads"),
-                                       series="hub", y_label=("own models", "derivatives", "downloads"),
+    "chinese-families-footprint": dict(kind="hbars", x="family", y=("models", "derivatives", "downloads_all_time"),
+                                       series="hub", y_label=("own models", "derivatives", "all-time downloads"),
                                        title="Footprint of the named families"),
 }
 

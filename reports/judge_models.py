@@ -177,5 +177,5 @@ def footprint(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
 
 
 def _footprint(rows: list[dict]) -> dict:
-    return {key: sum(r[key] or 0 for r in rows) for key in ("models", "downloads", "likes", "derivatives")}
+    return {key: sum(r[key] or 0 for r in rows) for key in ("models", "downloads_all_time", "likes", "derivatives")}
 

@@ -152,7 +152,7 @@ def test_a_source_whose_runs_all_failed_lacks_data_with_the_last_error(con):
 
     assert verdict.verdict == "insufficient data"
     assert verdict.reason.startswith("modelscope has no succeeded run (1 run(s); last error: ")
-    assert "page_size must be <= 50" in verdict.reason
+    assert "'page_size' is invalid: must be <= 50" in verdict.reason
 
 
 # --- modelscope-first-release --------------------------------------------------------------------
@@ -198,7 +198,7 @@ NAMED_BASES = ["Qwen/Qwen2.5-7B", "deepseek-ai/DeepSeek-V3", "MiniMaxAI/MiniMax-
 
 def named_families(without: str = "") -> list[SimModel]:
     return [m for base in NAMED_BASES if not base.startswith(without or "-")
-            for m in [model(base, "2025-01-01", likes=10, downloads=100)] + derivatives("2025-02", base, 2, "fans")]
+            for m in [model(base, "2025-01-01", likes=10, downloads=100, downloads_all_time=900)] + derivatives("2025-02", base, 2, "fans")]
 
 
 def test_every_named_family_with_models_or_derivatives_supports_the_footprint(con):
@@ -206,7 +206,7 @@ def test_every_named_family_with_models_or_derivatives_supports_the_footprint(co
     verdict = check(con, "chinese-families-footprint")
 
     assert verdict.verdict == "supported"
-    assert verdict.evidence[0] == {"family": "Qwen", "country": "CN", "hub": "huggingface", "models": 1, "downloads": 100, "likes": 10,
+    assert verdict.evidence[0] == {"family": "Qwen", "country": "CN", "hub": "huggingface", "models": 1, "downloads_all_time": 900, "likes": 10,
                                    "derivatives": 2, "model_share": 0.055556, "derivative_share": 0.166667}
 
 

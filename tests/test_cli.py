@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from conftest import rows, tracker
 
@@ -124,6 +125,7 @@ def test_collect_all_runs_the_three_sources(small_hub, db_file):
     modelscope_models = GeneratedEcosystem(1_500, seed=2, hub="modelscope", start=datetime(2024, 9, 17, tzinfo=timezone.utc))
     with ModelScopeStandIn(modelscope_models) as ms, GitHubStandIn(repos.repos, repos.owners, search_window=1) as gh:
         env = {"HF_ENDPOINT": small_hub.url, "MODELSCOPE_ENDPOINT": ms.url, "GITHUB_API_URL": gh.url}
+        Path("tracker.toml").write_text("[modelscope]\nreadme_pause = 0.0\n")  # a local stand-in needs no pacing
         tracker("--db", str(db_file), "collect", "all", env=env, check=True)
     assert rows(db_file, "SELECT source, status FROM runs ORDER BY run_id") == [
         ("huggingface", "succeeded"), ("modelscope", "succeeded"), ("github", "succeeded")]

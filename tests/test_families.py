@@ -62,6 +62,7 @@ def modelscope_source(url: str, **settings) -> Source:
     if hasattr(sources, "modelscope_source"):
         config = Config()
         config.modelscope.endpoint = url
+        config.modelscope.readme_pause = 0.0  # a local stand-in needs no pacing
         for key, value in settings.items():
             setattr(config.modelscope, key, value)
         return sources.modelscope_source(config)

@@ -1,31 +1,33 @@
-"""The ModelScope collector: the real modelscope SDK against the stand-in, into a real DuckDB warehouse."""
+"""The ModelScope collector: the real modelscope SDK against a stand-in written from ModelScope's OpenAPI
+description, into a real DuckDB warehouse. Every reply the stand-in serves is checked against the spec."""
 
 from __future__ import annotations
 
 import csv
-import json
+import logging
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from importlib.resources import files
 
 import pytest
 
 from tracker import pipeline, sources
 from tracker.collectors import modelscope
-from tracker.collectors.records import CollectorError
+from tracker.collectors.records import CatalogueIncomplete, CollectorError
 from tracker.config import Config, HuggingFace
 from tracker.pipeline import CollectionFailed, Source
+from tracker.sim import modelscope_spec
 from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
 from tracker.sim.huggingface import HubStandIn
-from tracker.sim.modelscope import ModelScopeStandIn, ms_tags
+from tracker.sim.modelscope import LISTING, ModelScopeStandIn, license_of, ms_tags
+from tracker.sim.modelscope_catalogue import RealisticCatalogue
 from tracker.warehouse import db, reference
 
 # After three of the bases ModelScope hosts (Qwen2-VL, Qwen2.5-7B and its Instruct): no child predates
 # its parents, and a merge always finds two distinct ones.
 START = datetime(2024, 9, 17, tzinfo=timezone.utc)
-LISTING = "/openapi/v1/models"
-
-
+DAY = date(2026, 11, 2)
+FAST = {"readme_pause": 0.0, "retry_wait": 0.01}
 
 
 @pytest.fixture
@@ -35,17 +37,28 @@ def con(db_file):
     connection.close()
 
 
-def modelscope_source(url: str, **options) -> Source:
+def modelscope_source(url: str, con=None, **options) -> Source:
     """The `modelscope` source as tracker/sources.py builds it from configuration, pointed at the stand-in."""
     config = Config()
     config.modelscope.endpoint = url
-    for key, value in options.items():
+    for key, value in {**FAST, **options}.items():
         setattr(config.modelscope, key, value)
-    return sources.modelscope_source(config)
+    return sources.modelscope_source(config, con)
 
 
-def ecosystem(size: int, seed: int = 11) -> GeneratedEcosystem:
-    return GeneratedEcosystem(size, seed=seed, hub="modelscope", start=START)
+def collect(con, hub, day: date = DAY, **options):
+    return pipeline.collect(con, modelscope_source(hub.url, con, **options), snapshot_date=day)
+
+
+def catalogue(size: int, seed: int = 11) -> list[SimModel]:
+    return list(RealisticCatalogue(size, seed=seed, start=START))
+
+
+def assert_served_per_spec(hub: ModelScopeStandIn) -> None:
+    """Every reply conforms to the schema the description gives for its operation and status."""
+    problems = [problem for operation, status, body in hub.served
+                for problem in modelscope_spec.problems(operation, status, body)]
+    assert hub.served and problems == []
 
 
 def naive(moment: datetime) -> datetime:
@@ -61,9 +74,15 @@ def model_rows(con, ids: list[str]) -> list[tuple]:
 
 
 def expected_row(model: SimModel) -> tuple:
+    # ModelScope's download count is all-time: the 30-day column stays empty.
     return (model.model_id, model.author, naive(model.created_at), naive(model.last_modified), model.pipeline_tag,
-            None, "apache-2.0", ms_tags(model), "false", False,
-            model.downloads_all_time, model.downloads_all_time, model.likes)
+            model.library_name, license_of(model), ms_tags(model), "false", False,
+            None, model.downloads_all_time, model.likes)
+
+
+def expected_lineage(models) -> set[tuple]:
+    """A readme's base_model names no relation: every edge is `unknown`, read from the card."""
+    return {(model.model_id, parent, "unknown", "card") for model in models for parent in model.parents}
 
 
 def lineage(con) -> set[tuple]:
@@ -72,141 +91,242 @@ def lineage(con) -> set[tuple]:
 
 
 def run_row(con) -> tuple:
-    return con.execute("SELECT status, pages, records, catalog_total, cursor, error FROM runs").fetchone()
+    return con.execute("SELECT status, pages, records, catalog_total, cursor, error FROM runs "
+                       "ORDER BY run_id DESC LIMIT 1").fetchone()
 
 
-def listed_ids(settings: modelscope.Settings) -> tuple[list[str], int | None]:
-    ids, total = [], None
-    for page in modelscope.fetch_model_pages(settings):
-        ids += [record["model_id"] for record in page.records["models"]]
-        total = page.catalog_total
-    return ids, total
+def readme_requests(hub) -> list[str]:
+    return [r.path[len(LISTING) + 1:] for r in hub.log if r.path.startswith(LISTING + "/")]
 
 
-def test_collect_loads_a_catalogue_deeper_than_the_listing_limit(con):
-    catalogue = ecosystem(8_000)
-    with ModelScopeStandIn(catalogue) as hub:
-        summary = pipeline.collect(con, modelscope_source(hub.url))
-        searches = {request.arg("search") for request in hub.requests_to(LISTING)}
+def listed_ids(settings: modelscope.Settings) -> list[str]:
+    return [record["model_id"] for page in modelscope.fetch_model_pages(settings)
+            for record in page.records["models"]]
 
-    assert (summary.status, summary.records) == ("succeeded", 8_000)
-    assert run_row(con)[2:] == (8_000, 8_000, None, None)
-    assert searches >= {f"{c}/" for c in modelscope.NAME_CHARACTERS}  # split by owner, past the 3,000 limit
+
+def test_a_hub_of_realistic_models_deeper_than_the_window_is_listed_whole_with_its_readme_lineage(con):
+    models = catalogue(4_500)
+    with ModelScopeStandIn(models) as hub:
+        summary = collect(con, hub, readme_budget=10_000)
+        searches = [r.arg("search") for r in hub.requests_to(LISTING) if r.path == LISTING and r.arg("search")]
+        assert_served_per_spec(hub)
+
+    assert len({m.author for m in models}) > 200 and not any(m.author.startswith("user") for m in models)
+    assert (summary.status, summary.records) == ("succeeded", 4_500)
+    assert run_row(con)[2:4] == (4_500, 4_500)
     ids = {row[0] for row in con.execute("SELECT model_id FROM models WHERE hub = 'modelscope'").fetchall()}
-    assert ids == {model.model_id for model in catalogue}
-    assert con.execute("SELECT count(*) FROM model_snapshots WHERE hub = 'modelscope'").fetchone() == (8_000,)
-    sample = [catalogue[i] for i in (0, 1, 11, 12, 13, 2_345, 7_999)]
+    assert ids == {model.model_id for model in models}
+    assert searches and not any("/" in search for search in searches)  # never a match inside the joined id
+    sample = [models[i] for i in (0, 1, 11, 12, 13, 2_345, 4_499)]
     assert model_rows(con, [m.model_id for m in sample]) == sorted(expected_row(m) for m in sample)
-    assert lineage(con) == {(child, parent, relation, "tag") for model in catalogue if model.lineage_form != "card"
-                            for child, parent, relation in model.edges()}
+    assert lineage(con) == expected_lineage(models)
+    assert con.execute("SELECT count(*) FROM readme_reads").fetchone() == (4_500,)
 
 
-def test_an_owner_with_more_models_than_the_listing_limit_is_listed_whole():
+def test_an_owner_with_more_models_than_one_window_is_listed_whole():
     moment = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    catalogue = ([SimModel(f"AI-ModelScope/model-{i}", moment + timedelta(minutes=i)) for i in range(3_100)]
-                 + [SimModel(name, moment) for name in ("AI-ModelScope/model", "ModelScope/other", "not-AI-ModelScope/x")]
-                 + [SimModel(f"user{i}/small-{i}", moment) for i in range(40)])
-    with ModelScopeStandIn(catalogue) as hub:
-        ids, total = listed_ids(modelscope.Settings(endpoint=hub.url))
-        exact = [r for r in hub.log if r.path == "/openapi/v1/models/ai-modelscope/model"]
+    names = ["Qwen2.5-7B-Instruct", "glm-4-9b-chat", "Llama-3.1-8B", "Baichuan2-13B", "Yi-1.5-9B"]
+    models = ([SimModel(f"AI-ModelScope/{names[i % 5]}-ft-v{i}", moment + timedelta(minutes=i)) for i in range(3_100)]
+              + [SimModel(name, moment) for name in ("AI-ModelScope/ai", "ModelScope/other", "not-AI-ModelScope/x")]
+              + [SimModel(f"zhang-lab{i}/Qwen2.5-7B-Instruct-ft-v{i}", moment) for i in range(40)])
+    with ModelScopeStandIn(models) as hub:
+        ids = listed_ids(modelscope.Settings(endpoint=hub.url, readme_lineage=False))
+        assert_served_per_spec(hub)
 
-    assert total == 3_143
-    assert sorted(ids) == sorted(model.model_id for model in catalogue)  # each one exactly once
-    assert len(exact) == 1  # the name equal to an over-full prefix is read on its own
+    assert sorted(ids) == sorted(model.model_id for model in models)  # each one exactly once
+
+
+@pytest.mark.parametrize("search", ["spec", "joined"])
+def test_the_listing_is_the_same_whether_search_also_matches_across_the_joined_id(search):
+    models = catalogue(3_300, seed=4)
+    with ModelScopeStandIn(models, search=search) as hub:
+        ids = listed_ids(modelscope.Settings(endpoint=hub.url, readme_lineage=False))
+
+    assert sorted(ids) == sorted(model.model_id for model in models)
+
+
+def test_a_search_that_narrows_nothing_lists_what_it_can_then_raises_incomplete():
+    models = catalogue(13_000, seed=5)
+    listed = []
+    with ModelScopeStandIn(models, search="ignored") as hub:
+        with pytest.raises(CatalogueIncomplete) as incomplete:
+            for page in modelscope.fetch_model_pages(modelscope.Settings(endpoint=hub.url, readme_lineage=False)):
+                listed += [record["model_id"] for record in page.records["models"]]
+        assert_served_per_spec(hub)
+
+    assert 3_000 <= len(listed) == len(set(listed)) < 13_000  # the windows of each sort order, once each
+    assert set(listed) <= {model.model_id for model in models}
+    assert f"listed {len(listed)} of the 13000 models" in str(incomplete.value)
+    assert "search does not narrow the listing" in str(incomplete.value)
+
+
+# The pipeline's part (status `incomplete`, no model marked gone) is the lead's to wire (issue 10); this
+# test states it and fails until then.
+def test_a_run_whose_search_narrows_nothing_ends_incomplete_and_marks_no_model_gone(con):
+    models = catalogue(3_500, seed=6)
+    with ModelScopeStandIn(models[:2_000]) as hub:
+        collect(con, hub, day=DAY - timedelta(days=1), readme_lineage=False)
+    with ModelScopeStandIn(models, search="ignored") as hub:
+        summary = collect(con, hub, readme_lineage=False)
+
+    assert summary.status == "incomplete"
+    assert run_row(con)[0] == "incomplete" and "search does not narrow the listing" in run_row(con)[5]
+    assert con.execute("SELECT count(*) FROM models WHERE gone_since IS NOT NULL").fetchone() == (0,)
+
+
+def test_readmes_are_read_only_for_models_new_or_changed_since_their_last_reading(con):
+    models = catalogue(320, seed=7)
+    changed = {models[i].model_id: models[i].last_modified + timedelta(days=40) for i in (5, 60, 299)}
+    with ModelScopeStandIn(models[:300]) as hub:
+        collect(con, hub, day=DAY - timedelta(days=1))
+        first = readme_requests(hub)
+    with ModelScopeStandIn(models, modified=changed) as hub:
+        collect(con, hub)
+        second = readme_requests(hub)
+        assert_served_per_spec(hub)
+
+    assert sorted(first) == sorted(m.model_id for m in models[:300])
+    assert sorted(second) == sorted([m.model_id for m in models[300:]] + list(changed))
+    assert lineage(con) == expected_lineage(models)  # edges read on the first night are kept
+    assert con.execute("SELECT model_id, last_modified FROM readme_reads WHERE list_contains($ids, model_id) "
+                       "ORDER BY model_id", {"ids": list(changed)}).fetchall() == sorted(
+        (model_id, naive(moment)) for model_id, moment in changed.items())
+
+
+def test_a_first_run_over_a_large_catalogue_fills_lineage_over_several_nights(con, caplog):
+    models = catalogue(250, seed=8)
+    reads, coverage = [], []
+    caplog.set_level(logging.INFO, logger="tracker")
+    with ModelScopeStandIn(models) as hub:
+        for night in range(3):
+            caplog.clear()
+            collect(con, hub, day=DAY + timedelta(days=night), readme_budget=100)
+            reads.append(readme_requests(hub)[sum(map(len, reads)):])
+            coverage.append(next(r.getMessage() for r in caplog.records if "readme lineage" in r.getMessage()))
+
+    assert [len(night) for night in reads] == [100, 100, 50]
+    assert len(set(sum(reads, []))) == 250  # no readme read twice
+    assert "100 of 250 listed models have an up-to-date readme reading (100 read this run), 150 pending" in coverage[0]
+    assert "250 of 250" in coverage[2] and "0 pending" in coverage[2]
+    assert lineage(con) == expected_lineage(models)
+
+
+def test_lineage_reads_only_the_front_matter_of_the_readme():
+    readme = "---\nlicense: apache-2.0\nbase_model:\n- Qwen/Qwen2.5-7B\n- /ZhipuAI/glm-4-9b/\n---\nbase_model: x/y\n"
+    assert modelscope.front_matter_parents(readme) == ["Qwen/Qwen2.5-7B", "ZhipuAI/glm-4-9b"]
+    assert modelscope.front_matter_parents("---\nbase_model: Qwen/Qwen3-8B\n---\n# card") == ["Qwen/Qwen3-8B"]
+    assert modelscope.front_matter_parents("# no front matter\nbase_model: a/b") == []
+    assert modelscope.front_matter_parents("---\nbase_model: [unclosed\n---\n") == []
+    assert modelscope.front_matter_parents(None) == []
+
+
+@pytest.mark.parametrize("status", [429, 403])
+def test_throttled_requests_are_retried_with_backoff_without_a_retry_after(con, status):
+    models = catalogue(400)
+    with ModelScopeStandIn(models) as hub:
+        hub.throttle(status, times=2, after=3)
+        hub.throttle(status, times=1, after=5, path=LISTING + "/")
+        summary = collect(con, hub)
+        log = list(hub.log)
+        assert_served_per_spec(hub)
+        assert len(set(readme_requests(hub))) == 400
+
+    assert (summary.status, summary.records) == ("succeeded", 400)
+    asked = [(r.path, r.query) for r in log]
+    assert asked[3:6] == [asked[3]] * 3  # refused twice, asked again until served
+    assert len(log) == len(hub.served) + 3
+    assert lineage(con) == expected_lineage(models)
+
+
+def test_a_throttle_that_does_not_clear_fails_the_run_naming_it(con):
+    with ModelScopeStandIn(catalogue(100)) as hub:
+        hub.throttle(429, times=100)
+        with pytest.raises(CollectionFailed) as failure:
+            collect(con, hub)
+
+    assert "RateLimitExceed: Rate limit exceeded" in str(failure.value) and "retries" in str(failure.value)
+    assert "\n" not in str(failure.value)
+
+
+def test_a_service_that_requires_a_token_says_to_set_it(con, monkeypatch):
+    with ModelScopeStandIn(catalogue(100), auth="token", tokens=["secret-1"]) as hub:
+        with pytest.raises(CollectionFailed) as anonymous:
+            collect(con, hub)
+        monkeypatch.setenv("MODELSCOPE_API_TOKEN", "wrong")
+        with pytest.raises(CollectionFailed) as wrong:
+            collect(con, hub)
+        monkeypatch.setenv("MODELSCOPE_API_TOKEN", "secret-1")
+        summary = collect(con, hub)
+        assert_served_per_spec(hub)
+        sent = {r.headers.get("authorization") for r in hub.log}
+
+    for failure in (anonymous, wrong):
+        assert "401 InvalidAuthentication" in str(failure.value)
+        assert "set MODELSCOPE_API_TOKEN" in str(failure.value) and "\n" not in str(failure.value)
+        assert "secret-1" not in str(failure.value)
+    assert summary.status == "succeeded" and "Bearer secret-1" in sent
+
+
+def test_a_refused_parameter_is_named(con):
+    with ModelScopeStandIn(catalogue(100)) as hub:
+        with pytest.raises(CollectorError) as failure:
+            listed_ids(modelscope.Settings(endpoint=hub.url, page_size=60))
+        assert_served_per_spec(hub)
+
+    assert "refused a parameter: HTTP 400 InputParameterError: Input parameter 'page_size' is invalid" in str(
+        failure.value)
+
+
+@pytest.mark.parametrize("endpoint", ["file:///srv/modelscope", "ftp://modelscope.cn", "modelscope.cn"])
+def test_an_endpoint_that_is_not_http_is_one_clear_error(endpoint):
+    with pytest.raises(CollectorError, match="is not an http\\(s\\) URL"):
+        next(modelscope.fetch_model_pages(modelscope.Settings(endpoint=endpoint)))
+
+
+@pytest.mark.parametrize("key, value", [("page_size", 51), ("readme_budget", -1), ("tolerance", 0.5)])
+def test_out_of_range_settings_are_refused_by_name(tmp_path, key, value):
+    from tracker import config as configuration
+
+    path = tmp_path / "tracker.toml"
+    path.write_text(f"[modelscope]\n{key} = {value}\n")
+    with pytest.raises(configuration.ConfigError, match=f"'modelscope.{key}' must be between"):
+        configuration.load(str(path))
 
 
 def test_a_narrowed_listing_still_records_the_whole_catalogue_total(con):
-    catalogue = ecosystem(500)
-    with ModelScopeStandIn(catalogue) as hub:
-        summary = pipeline.collect(con, modelscope_source(hub.url, owner="qwen"))
+    models = catalogue(500)
+    with ModelScopeStandIn(models) as hub:
+        summary = collect(con, hub, owner="qwen")
 
-    qwen = sorted(m.model_id for m in catalogue if m.author.lower() == "qwen")
+    qwen = sorted(m.model_id for m in models if m.author.lower() == "qwen")
     assert summary.records == len(qwen)
     assert con.execute("SELECT list(model_id ORDER BY model_id) FROM models").fetchone() == (qwen,)
     assert run_row(con)[3] == 500
 
 
-def test_rate_limits_and_server_errors_are_retried(con):
-    catalogue = ecosystem(400)
-    with ModelScopeStandIn(catalogue) as hub:
-        hub.add_fault("status", path=LISTING, after=3, status=429, headers={"Retry-After": "1"},
-                      body={"success": False, "code": "RateLimitExceed", "message": "too many requests"})
-        hub.add_fault("status", path=LISTING, after=2, times=2, status=503,
-                      body={"success": False, "code": "ServiceUnavailable", "message": "busy"})
-        summary = pipeline.collect(con, modelscope_source(hub.url))
-        requests = hub.requests_to(LISTING)
-
-    assert (summary.status, summary.records) == ("succeeded", 400)
-    assert len(requests) == 1 + 8 + 3  # the total, eight pages, and three answered with errors
-    assert [r.query for r in requests[3:5]] == [requests[3].query] * 2  # the 429'd page asked again
-    assert [r.query for r in requests[6:9]] == [requests[6].query] * 3  # the 503'd page asked until it came
-    assert con.execute("SELECT count(*) FROM models").fetchone() == (400,)
-
-
-def test_an_invalid_json_page_fails_the_run_and_the_next_run_resumes_after_the_last_saved_page(con):
-    catalogue = ecosystem(3_500)
-    with ModelScopeStandIn(catalogue) as hub:
-        hub.add_fault("truncate", path=LISTING, after=50)
+def test_an_invalid_json_page_fails_the_run_and_the_next_run_lists_again(con):
+    models = catalogue(3_500)
+    with ModelScopeStandIn(models) as hub:
+        hub.add_fault("truncate", path=LISTING, after=30)
         with pytest.raises(CollectionFailed) as failure:
-            pipeline.collect(con, modelscope_source(hub.url))
-        broken = hub.requests_to(LISTING)[-1]
-        status, pages, records, _, cursor, error = run_row(con)
-        kept = con.execute("SELECT count(*) FROM models").fetchone()[0]
-        first_run = len(hub.log)
-        summary = pipeline.collect(con, modelscope_source(hub.url))
-        resumed_at = [request for request in hub.log[first_run:] if request.path == LISTING][1]
+            collect(con, hub, readme_lineage=False)
+        broken = [r for r in hub.requests_to(LISTING) if r.path == LISTING][-1]
+        status, _, records, _, _, error = run_row(con)
+        summary = collect(con, hub, readme_lineage=False)
 
     where = f"page {broken.arg('page_number')} (search={broken.arg('search')})"
     assert f"ModelScope {where} is not valid JSON" in str(failure.value)
     assert (status, error) == ("failed", str(failure.value).removeprefix("modelscope: "))
-    assert kept == records >= modelscope.MODELS_PER_PAGE and pages >= 1
-    partition, page = json.loads(cursor)["plan"][0], json.loads(cursor)["page"]
-    # The total first, then straight on from the saved cursor.
-    assert (resumed_at.arg("search"), resumed_at.arg("page_number")) == (partition[1], str(page))
-    assert (summary.status, summary.resumed, summary.records) == ("succeeded", True, 3_500)
-    assert run_row(con)[:4] == ("succeeded", summary.pages, 3_500, 3_500)
     assert con.execute("SELECT count(*), count(DISTINCT model_id) FROM models").fetchone() == (3_500, 3_500)
-
-
-def test_card_lineage_reads_the_base_model_every_card_declares(con):
-    catalogue = ecosystem(300)
-    with ModelScopeStandIn(catalogue) as hub:
-        pipeline.collect(con, modelscope_source(hub.url, card_lineage=True))
-        cards = hub.requests_to("/api/v1/models/")
-
-    assert len(cards) == 300
-    # A card names no relation: edges only a card declares are `unknown`; a tag's relation wins over it.
-    assert lineage(con) == {(child, parent, relation, "card" if model.lineage_form == "card" else "tag")
-                            for model in catalogue for child, parent, relation in model.edges()}
-
-
-def test_a_request_the_service_refuses_fails_with_its_message(con):
-    with ModelScopeStandIn(ecosystem(100)) as hub:
-        with pytest.raises(CollectionFailed) as failure:
-            pipeline.collect(con, modelscope_source(hub.url, page_size=60))
-
-    assert "ModelScope page 1 (the whole catalogue): " in str(failure.value)
-    assert "page_size must be <= 50" in str(failure.value)
-    assert run_row(con)[0] == "failed"
+    assert summary.status == "succeeded"
 
 
 def test_an_empty_catalogue_is_a_complete_run_with_a_total_of_zero(con):
     with ModelScopeStandIn([]) as hub:
-        summary = pipeline.collect(con, modelscope_source(hub.url))
+        summary = collect(con, hub)
 
     assert (summary.status, summary.pages, summary.records) == ("succeeded", 1, 0)
     assert run_row(con)[3] == 0
-
-
-def test_a_cursor_from_elsewhere_is_refused_by_name():
-    with pytest.raises(CollectorError, match="cannot resume from cursor 'https://"):
-        next(modelscope.fetch_model_pages(modelscope.Settings(endpoint="http://127.0.0.1:9"), "https://x/?cursor=1"))
-
-
-def test_a_search_the_service_does_not_narrow_stops_the_splitting_by_name():
-    overfull = modelscope.Partition(search="e" * modelscope.LONGEST_SEARCH + "/")
-    with pytest.raises(CollectorError, match="page 1 \\(search=e+/\\): still 5000 models"):
-        modelscope.split(overfull, 5_000, f"page 1 ({modelscope.describe(overfull)})")
 
 
 def test_model_identity_links_the_same_model_on_both_hubs(con):
@@ -214,7 +334,7 @@ def test_model_identity_links_the_same_model_on_both_hubs(con):
     hf_catalogue = list(GeneratedEcosystem(60, seed=5)) + [SimModel("THUDM/glm-4-9b-chat", moment)]
     hf = {model.model_id: model for model in hf_catalogue}
     accounts = {"MiniMaxAI": "MiniMax", "tencent": "Tencent-Hunyuan", "baidu": "PaddlePaddle"}
-    bases = [m for m in ecosystem(40) if not m.parents]
+    bases = [m for m in GeneratedEcosystem(40, seed=11, hub="modelscope", start=START) if not m.parents]
     renamed = {m.model_id: replace(m, model_id=_on_account(m.model_id, accounts)) for m in bases}
     renamed["Qwen/Qwen3-8B"] = replace(renamed["Qwen/Qwen3-8B"], model_id="qwen/Qwen3-8B")
     mirrors = {"LLM-Research/Llama-3.1-8B": "meta-llama/Llama-3.1-8B",
@@ -224,7 +344,7 @@ def test_model_identity_links_the_same_model_on_both_hubs(con):
         SimModel("damo/nlp_structbert_backbone_base_std", moment), SimModel("AI-ModelScope/not-on-hf", moment)]
     with HubStandIn(hf_catalogue) as hf_hub, ModelScopeStandIn(ms_catalogue) as ms_hub:
         pipeline.collect(con, sources.huggingface_source(Config(huggingface=HuggingFace(endpoint=hf_hub.url))))
-        pipeline.collect(con, modelscope_source(ms_hub.url))
+        pipeline.collect(con, modelscope_source(ms_hub.url, readme_lineage=False))
     reference.refresh_reference_data(con)
 
     pairs = [(hf_id, m.model_id) for hf_id, m in renamed.items()] + [(hf_id, ms) for ms, hf_id in mirrors.items()]

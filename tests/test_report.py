@@ -69,6 +69,7 @@ def _collect_days(con) -> None:
                               search_limit=10_000, core_limit=10_000) as github:
             config.huggingface.endpoint, config.modelscope.endpoint = hub.url, scope.url
             config.github.api_url, config.github.retry_wait = github.url, 0.01
+            config.modelscope.readme_pause = 0.0  # a local stand-in needs no pacing
             for name in ("huggingface", "modelscope", "github"):
                 collect(con, sources.build(name, config, con), snapshot_date=day)
 

@@ -37,9 +37,25 @@ class ModelScope:
     enabled: bool = True
     endpoint: str = ""          # "" = MODELSCOPE_ENDPOINT, else https://modelscope.cn
     owner: str = ""             # narrow the listing to one organisation
-    page_size: int = 50         # the SDK allows at most 50
-    card_lineage: bool = False  # also read each model's card for base_model (one request per model)
+    page_size: int = 50         # listModels allows 1..50
+    readme_lineage: bool = True  # lineage from each model's readme (getModel), read again only once it changed
+    readme_budget: int = 2000   # getModel requests for readmes in one run: a large catalogue fills over nights
+    readme_pause: float = 0.5   # seconds between two readme requests
+    retry_wait: float = 2.0     # seconds before the first retry of a throttled or failed request; doubles after
+    tolerance: float = 0.001    # share of the catalogue that may be added or removed during a run
     schedule: str = "0 2 * * *"
+
+    def __post_init__(self):
+        _in_range("modelscope.page_size", self.page_size, 1, 50)
+        _in_range("modelscope.readme_budget", self.readme_budget, 0, 1_000_000)
+        _in_range("modelscope.readme_pause", self.readme_pause, 0.0, 60.0)
+        _in_range("modelscope.retry_wait", self.retry_wait, 0.0, 300.0)
+        _in_range("modelscope.tolerance", self.tolerance, 0.0, 0.05)
+
+
+def _in_range(name: str, value, low, high) -> None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
+        raise ConfigError(f"'{name}' must be between {low} and {high}, got {value!r}")
 
 
 @dataclass

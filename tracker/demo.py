@@ -144,6 +144,8 @@ def _collect_models(con, name: str, stand_in_class, catalogue: list[SimModel], d
         config = Config()
         source_config = config.source(name)
         source_config.endpoint, source_config.retry_wait = stand_in.url, 0.05
+        if name == "modelscope":
+            source_config.readme_pause = 0.0  # local stand-ins need no pacing
         summary = collect(con, sources.build(name, config, con, day), snapshot_date=day)
     return f"{name} {summary.records:,} models"
 

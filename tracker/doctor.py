@@ -21,7 +21,13 @@ def _huggingface(config: Config) -> list[Check]:
     return huggingface.doctor_checks(sources.huggingface_settings(config))
 
 
-PROBES = {"huggingface": _huggingface}
+def _modelscope(config: Config) -> list[Check]:
+    from tracker.collectors import modelscope
+
+    return modelscope.doctor_checks(sources.modelscope_settings(config))
+
+
+PROBES = {"huggingface": _huggingface, "modelscope": _modelscope}
 
 
 def rows(found: list[Check]) -> list[dict]:

@@ -55,15 +55,26 @@ def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = N
                   lambda cursor: huggingface.fetch_model_pages(settings, cursor))
 
 
-def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = None, day: date | None = None) -> Source:
+def modelscope_settings(config: Config, con: duckdb.DuckDBPyConnection | None = None):
+    """ModelScope's settings; the readmes already read (and at which last_modified) come from the warehouse."""
     from tracker.collectors import modelscope
 
     c = config.modelscope
+    readmes = {model_id: modelscope.ReadmeRead(changed, tuple(parents))
+               for model_id, changed, parents in sql.run(con, "modelscope_readme_reads").fetchall()} if con else {}
     # The SDK reads MODELSCOPE_ENDPOINT when its default config is first made, so the run's value is passed explicitly.
-    settings = modelscope.Settings(
+    return modelscope.Settings(
         endpoint=c.endpoint or os.environ.get("MODELSCOPE_ENDPOINT") or None, token=configuration.token("modelscope"),
-        owner=c.owner or None, page_size=c.page_size, card_lineage=c.card_lineage,
+        owner=c.owner or None, page_size=c.page_size, readme_lineage=c.readme_lineage,
+        readme_budget=c.readme_budget, readme_pause=c.readme_pause, readmes=readmes,
+        retry_wait=c.retry_wait, tolerance=c.tolerance,
     )
+
+
+def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = None, day: date | None = None) -> Source:
+    from tracker.collectors import modelscope
+
+    settings = modelscope_settings(config, con)
     return Source("modelscope", settings.scope(), settings.narrowed(),
                   lambda cursor: modelscope.fetch_model_pages(settings, cursor))
 

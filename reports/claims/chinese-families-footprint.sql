@@ -1,6 +1,7 @@
 -- Per named family (with its organisations' country) and hub: models its own organisations
--- published (with their downloads and likes at each model's latest snapshot), derivatives of its
+-- published (with their all-time downloads and likes at each model's latest snapshot), derivatives of its
 -- root models (transitive), and their shares; a hub the warehouse holds no model of has no row.
+-- All-time downloads on both hubs: Hugging Face's `downloads` is a trailing 30-day count, ModelScope has none.
 WITH wanted AS (
     SELECT unnest($families) AS family
 ),
@@ -11,7 +12,7 @@ hubs AS (
     SELECT DISTINCT hub FROM family_models
 ),
 published AS (
-    SELECT f.hub, f.family_id, count(*) AS models, sum(s.downloads) AS downloads, sum(s.likes) AS likes
+    SELECT f.hub, f.family_id, count(*) AS models, sum(s.downloads_all_time) AS downloads_all_time, sum(s.likes) AS likes
     FROM family_members f
     JOIN named USING (family_id)
     JOIN models m ON m.model_key = f.model_key
@@ -35,7 +36,7 @@ SELECT w.family,
        (SELECT string_agg(DISTINCT o.country_code, ', ') FROM family_organisations o WHERE o.family = w.family)
            AS country,
        h.hub,
-       coalesce(p.models, 0) AS models, coalesce(p.downloads, 0) AS downloads, coalesce(p.likes, 0) AS likes,
+       coalesce(p.models, 0) AS models, coalesce(p.downloads_all_time, 0) AS downloads_all_time, coalesce(p.likes, 0) AS likes,
        coalesce(d.derivatives, 0) AS derivatives,
        round(coalesce(p.models, 0) / t.hub_models, 6) AS model_share,
        round(coalesce(d.derivatives, 0) / nullif(t.hub_derivatives, 0), 6) AS derivative_share

@@ -49,3 +49,10 @@ WHERE s.run_id = $run_id;
 
 DROP TABLE run_keys;
 DROP TABLE run_models;
+
+-- The readmes read in this run (ModelScope's incremental lineage): the latest reading of each model wins.
+INSERT OR REPLACE INTO readme_reads
+SELECT hub, model_id, last_modified, coalesce(parents, []::VARCHAR[]), $snapshot_date
+FROM stage_readme_reads
+WHERE run_id = $run_id
+QUALIFY row_number() OVER (PARTITION BY hub, model_id ORDER BY page DESC) = 1;
