@@ -160,10 +160,8 @@ def test_a_search_that_narrows_nothing_lists_what_it_can_then_raises_incomplete(
     assert "search does not narrow the listing" in str(incomplete.value)
 
 
-# The pipeline's part (status `incomplete`, no model marked gone) is the lead's to wire (issue 10); this
-# test states it and fails until then.
 def test_a_run_whose_search_narrows_nothing_ends_incomplete_and_marks_no_model_gone(con):
-    models = catalogue(3_500, seed=6)
+    models = catalogue(9_000, seed=6)  # more than the four sort orders' 3,000-deep windows can reach
     with ModelScopeStandIn(models[:2_000]) as hub:
         collect(con, hub, day=DAY - timedelta(days=1), readme_lineage=False)
     with ModelScopeStandIn(models, search="ignored") as hub:
