@@ -98,10 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql_parser = commands.add_parser(
         "sql", parents=[common], help="run a read-only SQL query on the warehouse",
-        description="Run one SQL query against the warehouse, opened read-only. Tables: runs, models, "
-                    "model_snapshots, lineage (see the README for the rest).")
+        description="Run one SQL query against the warehouse, opened read-only: it writes no file (not even "
+                    "temporary ones: a query needing more than 1GB of memory is refused) and reads none but "
+                    "the warehouse. Tables: runs, models, model_snapshots, lineage (see the README for the rest).")
     sql_parser.add_argument("query")
-    sql_parser.add_argument("--format", choices=output.FORMATS, default="table")
+    sql_parser.add_argument("--format", choices=output.FORMATS, default="table",
+                            help="table (the first --max-rows rows), or csv / json (every row, streamed)")
+    sql_parser.add_argument("--timeout", metavar="SECONDS", type=float, default=None,
+                            help="stop the query after this long (SIGTERM and Ctrl-C stop it too)")
+    sql_parser.add_argument("--max-rows", metavar="N", type=int, default=output.TABLE_ROWS,
+                            help=f"rows the table view shows (default {output.TABLE_ROWS}); it counts the rest")
     sql_parser.set_defaults(handler=cmd_sql)
 
     run_parser = commands.add_parser(
@@ -234,13 +240,9 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_sql(args) -> int:
-    con = db.connect(db_path(args), read_only=True)
-    try:
-        result = db.query(con, args.query)
-    except WarehouseError as error:
-        print(f"tracker: {error}", file=sys.stderr)
-        return EXIT_WAREHOUSE
-    output.write(result, args.format, sys.stdout)
+    from tracker import query  # errors (bad SQL, refused, stopped) are WarehouseErrors: one line, exit 3
+
+    query.run(db_path(args), args.query, args.format, timeout=args.timeout, max_rows=args.max_rows)
     return EXIT_OK
 
 

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import json
 import logging
+import math
+import re
 import sys
-from typing import IO, TYPE_CHECKING, Iterator
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
 import duckdb
 
-if TYPE_CHECKING:  # pandas is loaded by the commands that print results, not by every start-up
+if TYPE_CHECKING:  # pandas and pyarrow are loaded by the commands that print results, not by every start-up
     import pandas
+    import pyarrow
 
 FORMATS = ("table", "csv", "json")
+TABLE_ROWS = 100  # the table view shows this many rows, then says how many more there are
+# What a terminal would act on rather than show: C0 and C1 controls (ESC starts a terminal command;
+# U+009B is a one-byte CSI), DEL, and the invisible format characters that reorder or hide text.
+TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 log = logging.getLogger("tracker")
 
 
@@ -35,6 +46,110 @@ def write_frame(frame: pandas.DataFrame, fmt: str, stream: IO[str]) -> None:
         stream.write(" | ".join(frame.columns) + "\n(no rows)\n")
     else:
         stream.write(frame.to_string(index=False, max_colwidth=80) + "\n")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every terminal control shown as its escape (ESC as \\x1b), nothing else changed."""
+    return TERMINAL_CONTROLS.sub(_escaped, text)
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def write_batches(columns: list[str], batches: Iterable[pyarrow.RecordBatch], fmt: str, stream: IO[str], *,
+                  escape: bool, max_rows: int = TABLE_ROWS, stopped: Callable[[], bool] = lambda: False) -> None:
+    """A query's result, batch by batch: CSV and JSON streamed whole, the table view cut at `max_rows`.
+
+    `escape`: the stream is a terminal, so control characters in values are shown escaped (the table
+    view always escapes them). `stopped` is asked between batches: a stopped query writes no more.
+    """
+    def live() -> Iterator[pyarrow.RecordBatch]:
+        for batch in batches:
+            if stopped():
+                return
+            yield batch
+
+    if fmt == "csv":
+        _write_csv(columns, live(), stream, escape)
+    elif fmt == "json":
+        _write_json(columns, live(), stream, escape)
+    else:
+        _write_table(columns, live(), stream, max_rows)
+
+
+def _rows(batch: pyarrow.RecordBatch) -> Iterator[tuple]:
+    return zip(*(column.to_pylist() for column in batch.columns))
+
+
+def _write_csv(columns: list[str], batches, stream: IO[str], escape: bool) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    clean = escape_controls if escape else str
+    writer.writerow([clean(c) for c in columns])
+    for batch in batches:
+        writer.writerows([_csv_value(v, clean) for v in row] for row in _rows(batch))
+
+
+def _csv_value(value, clean: Callable[[str], str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return clean(str(value))
+
+
+def _write_json(columns: list[str], batches, stream: IO[str], escape: bool) -> None:
+    """A JSON array written a row at a time: valid JSON however many rows, one object per line."""
+    stream.write("[")
+    first = True
+    for batch in batches:
+        lines = []
+        for row in _rows(batch):
+            text = json.dumps({c: _json_value(v) for c, v in zip(columns, row)}, ensure_ascii=False, default=_json_default)
+            lines.append(("\n  " if first else ",\n  ") + (escape_controls(text) if escape else text))
+            first = False
+        stream.write("".join(lines))
+    stream.write("\n]\n" if not first else "]\n")
+
+
+def _json_value(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
+    return value
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _write_table(columns: list[str], batches, stream: IO[str], max_rows: int) -> None:
+    import pyarrow
+
+    shown, more = [], 0
+    for batch in batches:
+        room = max_rows - sum(b.num_rows for b in shown)
+        if room > 0:
+            shown.append(batch.slice(0, room))
+        more += max(0, batch.num_rows - max(room, 0))  # the rest are counted, never held
+    frame = pyarrow.Table.from_batches(shown).to_pandas() if shown else None
+    if frame is None or frame.empty:
+        stream.write(escape_controls(" | ".join(columns)) + "\n(no rows)\n")
+        return
+    frame.columns = [escape_controls(str(c)) for c in frame.columns]
+    for name in frame.columns[frame.dtypes == object]:
+        frame[name] = frame[name].map(lambda v: v if v is None else escape_controls(str(v)))
+    stream.write(frame.to_string(index=False, max_colwidth=80) + "\n")
+    if more:
+        stream.write(f"… {more:,} more rows (--format csv or json writes them all)\n")
 
 
 @contextlib.contextmanager
