@@ -131,7 +131,15 @@ def _json_default(value):
     return str(value)
 
 
+def _shown(value):
+    """A table cell as text with its controls escaped; a missing value stays missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return escape_controls(str(value))
+
+
 def _write_table(columns: list[str], batches, stream: IO[str], max_rows: int) -> None:
+    import pandas
     import pyarrow
 
     shown, more = [], 0
@@ -145,8 +153,9 @@ def _write_table(columns: list[str], batches, stream: IO[str], max_rows: int) ->
         stream.write(escape_controls(" | ".join(columns)) + "\n(no rows)\n")
         return
     frame.columns = [escape_controls(str(c)) for c in frame.columns]
-    for name in frame.columns[frame.dtypes == object]:
-        frame[name] = frame[name].map(lambda v: v if v is None else escape_controls(str(v)))
+    for name in frame.columns:
+        if frame[name].dtype == object or pandas.api.types.is_string_dtype(frame[name]):
+            frame[name] = frame[name].astype(object).map(_shown)
     stream.write(frame.to_string(index=False, max_colwidth=80) + "\n")
     if more:
         stream.write(f"… {more:,} more rows (--format csv or json writes them all)\n")

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -22,6 +23,7 @@ from typing import IO
 import duckdb
 
 from tracker import output
+from tracker.pipeline import Stop
 from tracker.warehouse import db
 from tracker.warehouse.db import WarehouseError
 
@@ -40,6 +42,7 @@ READ_ONLY_SETTINGS = {
     "allow_persistent_secrets": False,
     "lock_configuration": True,
 }
+WAKE_SECONDS = 0.2  # how often the waiting main thread repeats a stop the query may not have seen yet
 STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
 
@@ -51,14 +54,18 @@ class QueryStopped(WarehouseError):
 class Execution:
     """One query in its worker thread: what it produced, and why it was stopped if it was."""
 
-    con: duckdb.DuckDBPyConnection
+    con: duckdb.DuckDBPyConnection | None = None
     stopped_by: str | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
     def stop(self, why: str) -> None:
         self.stopped_by = self.stopped_by or why
-        self.con.interrupt()
+        self.interrupt()
+
+    def interrupt(self) -> None:
+        if self.con is not None:
+            self.con.interrupt()
 
 
 def run(path: Path, text: str, fmt: str, stream: IO[str] | None = None, *, timeout: float | None = None,
@@ -66,18 +73,33 @@ def run(path: Path, text: str, fmt: str, stream: IO[str] | None = None, *, timeo
     """Run `text` on the warehouse at `path` and write its result to `stream` (stdout) as `fmt`."""
     stream = stream or sys.stdout
     check_one_statement(text)
-    con = db.connect(path, read_only=True, settings=READ_ONLY_SETTINGS)
-    try:
-        execution = Execution(con)
-        worker = threading.Thread(target=_work, args=(execution, text, fmt, stream, max_rows), daemon=True)
-        with _signals_stop(execution):
+    execution = Execution()
+    with _signals_stop(execution):  # before the warehouse is opened: a signal from then on stops the query
+        if Stop.requested:  # SIGTERM came before these handlers
+            execution.stop("SIGTERM")
+        execution.con = db.connect(path, read_only=True, settings=READ_ONLY_SETTINGS)
+        try:
+            worker = threading.Thread(target=_work, args=(execution, text, fmt, stream, max_rows), daemon=True)
             worker.start()
-            if not execution.done.wait(timeout):
-                execution.stop(f"its time limit (--timeout {timeout:g} s)")
+            _wait(execution, timeout)
             worker.join()
-    finally:
-        con.close()
+        finally:
+            execution.con.close()
     _raise_for(execution)
+
+
+def _wait(execution: Execution, timeout: float | None) -> None:
+    """Until the worker is done; a stop asked for is repeated, as it may have come before the query began."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not execution.done.wait(WAKE_SECONDS if deadline is None else min(WAKE_SECONDS, _left(deadline))):
+        if deadline is not None and time.monotonic() >= deadline:
+            execution.stop(f"its time limit (--timeout {timeout:g} s)")
+        if execution.stopped_by:
+            execution.interrupt()
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 def check_one_statement(text: str) -> None:
@@ -94,6 +116,8 @@ def check_one_statement(text: str) -> None:
 
 def _work(execution: Execution, text: str, fmt: str, stream: IO[str], max_rows: int) -> None:
     try:
+        if execution.stopped_by:
+            return
         relation = execution.con.sql(text)
         if relation is None:  # a statement without a result (none reaches here that changes anything)
             stream.write("(no result)\n")
