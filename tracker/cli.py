@@ -18,6 +18,7 @@ from tracker.warehouse import export
 from tracker.warehouse.attribution import ReferenceDataError
 from tracker.warehouse import db, runs
 from tracker.warehouse.db import WarehouseError
+from tracker.warehouse.publish import OutputError
 
 COMMON_DEFAULTS = {"db": None, "config": None, "quiet": False}
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_WAREHOUSE, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4
@@ -283,11 +284,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_export(args) -> int:
-    con = db.connect(db_path(args), read_only=True)
     try:
-        written = export.export(con, Path(args.out), args.format)
-    finally:
-        con.close()
+        written = export.export(db_path(args), Path(args.out), args.format)
+    except OutputError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
     output.write_rows([{"table": e.name, "rows": e.rows, "path": str(e.path), "partition_by": ", ".join(e.partition_by)}
                        for e in written], "table", sys.stdout)
     return EXIT_OK
