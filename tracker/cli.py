@@ -266,6 +266,9 @@ def cmd_report(args) -> int:
     except (claim_checks.CheckError, RegistryError, ReferenceDataError) as error:
         print(f"tracker: check could not run: {error}", file=sys.stderr)
         return EXIT_CHECK_FAILED
+    except OutputError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         con.close()
     print(path)

@@ -65,7 +65,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) ->
         found = _columns(con)
         version = _stored_version(con, path, found)
     except duckdb.Error as error:
-        raise WarehouseError(f"warehouse {path} cannot be read (damaged?): {_first_line(error)}") from None
+        raise WarehouseError(f"warehouse {path} cannot be read (damaged?): {first_line(error)}") from None
     if version is None:
         if read_only:
             raise WarehouseError(f"warehouse {path} is empty: collect something first (tracker collect ...)")
@@ -125,7 +125,7 @@ def expected_schema(version: int) -> dict[str, tuple[str, ...]]:
         con.close()
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 

@@ -59,6 +59,8 @@ def export(db_path: str | Path, out_dir: str | Path, fmt: str = "parquet") -> li
         con = _connect(db_path, staging.path)
         try:
             done = [_export_one(con, name, staging.path, fmt) for name in relations(con)]
+        except duckdb.Error as error:  # e.g. a view that reads a file: refused, and nothing is published
+            raise db.WarehouseError(f"export failed, nothing was changed: {db.first_line(error)}") from None
         finally:
             con.close()
         staging.publish(_manifest(staging.target, fmt, done))
