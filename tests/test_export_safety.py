@@ -162,6 +162,9 @@ MOMENTS = {
 }
 
 
+CAUGHT_MID_WAY = ("the staging folder appears", "five files are staged")
+
+
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_kill_9_at_any_moment_leaves_the_previous_export_or_the_new_one(warehouse, tmp_path, moment):
     out = tmp_path / "out"
@@ -176,6 +179,8 @@ def test_kill_9_at_any_moment_leaves_the_previous_export_or_the_new_one(warehous
         pass
     process.send_signal(signal.SIGKILL)
     process.wait()
+    if moment in CAUGHT_MID_WAY:  # these moments last long enough that the kill always lands in them
+        assert process.returncode == -signal.SIGKILL
     if contents(out) != previous:  # not the previous export: then the whole new one
         assert assert_complete(out, USER_FILES)["tables"]["models"]["rows"] == 20_001
     assert export(warehouse, out).returncode == 0  # and the next export clears what the killed one left

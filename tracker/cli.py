@@ -18,6 +18,7 @@ from tracker.warehouse import export
 from tracker.warehouse.attribution import ReferenceDataError
 from tracker.warehouse import db, runs
 from tracker.warehouse.db import WarehouseError
+from tracker.warehouse import publish
 from tracker.warehouse.publish import OutputError
 
 COMMON_DEFAULTS = {"db": None, "config": None, "quiet": False}
@@ -256,9 +257,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_report(args) -> int:
+    out = Path(args.out or load_config(args).report_dir)
+    try:
+        publish.check_target(out)  # before the checks store their verdicts
+    except OutputError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
     from tracker.reports import render  # matplotlib is loaded only by the commands that draw
 
-    out = Path(args.out or load_config(args).report_dir)
     con = db.connect(db_path(args))  # writable: the report checks the claims first and stores the verdicts
     try:
         verdicts = claim_checks.run_checks(con)
