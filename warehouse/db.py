@@ -22,6 +22,9 @@ DEFAULT_DB = "tracker.duckdb"
 COLLECTION_SETTINGS = {"memory_limit": "192MB", "checkpoint_threshold": "1GB"}
 
 
+FILE_HEADERS = 3 * 4096  # DuckDB's file starts with three 4 KiB headers, then its blocks
+
+
 class WarehouseError(Exception):
     """The warehouse cannot be opened or used; the message is meant for the user as it is."""
 
@@ -62,6 +65,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) ->
     schema_version no newer than the code's, and every table, view and column that version has.
     """
     try:
+        _check_length(con, path)
         found = _columns(con)
         version = _stored_version(con, path, found)
     except duckdb.Error as error:
@@ -85,6 +89,16 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) ->
         if missing:
             raise WarehouseError(f"warehouse {path}: table {relation} lacks column {', '.join(missing)} "
                                  f"(schema version {version} has it); nothing was changed")
+
+
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A file shorter than the blocks in use its header counts was cut off (a full disk, a partial copy)."""
+    if Path(f"{path}.wal").exists():  # blocks the log will add are counted, but not in the file yet
+        return
+    for block_size, blocks in sql.run(con, "database_blocks").fetchall():
+        if path.stat().st_size < FILE_HEADERS + block_size * blocks:
+            raise WarehouseError(f"warehouse {path} is damaged: the file is shorter ({path.stat().st_size:,} bytes) "
+                                 f"than the {blocks:,} blocks in use it holds; restore it from a copy")
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
