@@ -20,6 +20,7 @@ from tracker.collectors.records import (
     as_texts,
     as_timestamp,
     excerpt,
+    public_url,
 )
 
 HUB = "huggingface"
@@ -49,7 +50,7 @@ class Settings:
 
     def scope(self) -> dict:
         """What the listing covers: recorded with the run, never the token."""
-        return {"endpoint": self.api().endpoint, "author": self.author, "search": self.search,
+        return {"endpoint": public_url(self.api().endpoint), "author": self.author, "search": self.search,
                 "filter": list(self.filter)}
 
     def narrowed(self) -> bool:

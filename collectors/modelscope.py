@@ -39,6 +39,7 @@ from tracker.collectors.records import (
     as_texts,
     as_timestamp,
     excerpt,
+    public_url,
 )
 
 HUB = "modelscope"
@@ -74,7 +75,7 @@ class Settings:
     def scope(self) -> dict:
         """What the listing covers: recorded with the run, never the token."""
         endpoint = HubConfig(endpoint=self.endpoint, token="").endpoint
-        return {"endpoint": endpoint, "owner": self.owner, "card_lineage": self.card_lineage}
+        return {"endpoint": public_url(endpoint), "owner": self.owner, "card_lineage": self.card_lineage}
 
     def narrowed(self) -> bool:
         return bool(self.owner)

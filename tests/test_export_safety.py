@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import tracker
+from conftest import rows, tracker
 from tracker.config import Config
 from tracker.pipeline import collect
 from tracker.sim.ecosystem import GeneratedEcosystem
@@ -202,3 +202,18 @@ def test_a_killed_swap_of_the_fallback_is_put_back_on_the_next_run(warehouse, tm
     assert result.returncode == 0, result.stderr
     assert assert_complete(out, USER_FILES)["tables"]["models"]["rows"] == 20_001  # the user's files came back
     assert not list(tmp_path.glob(".out.tracker-*"))
+
+
+def test_credentials_in_an_endpoint_url_are_never_stored_nor_exported(small_hub, tmp_path):
+    warehouse, out = tmp_path / "secret-run.duckdb", tmp_path / "out"
+    endpoint = small_hub.url.replace("http://", "http://operator:s3cr3t-pass@")
+    result = tracker("--db", str(warehouse), "collect", "huggingface", env={"HF_ENDPOINT": endpoint})
+    assert result.returncode == 0, result.stderr
+    assert export(warehouse, out, "--format", "csv").returncode == 0
+    shown = [tracker("--db", str(warehouse), "runs").stdout,
+             tracker("--db", str(warehouse), "sql", "SELECT scope, cursor, error FROM runs").stdout]
+    stored = rows(warehouse, "SELECT scope FROM runs")
+    assert stored and all(small_hub.url.split("//")[1] in scope for (scope,) in stored)  # the host is kept
+    for text in [*shown, *(scope for (scope,) in stored), *(p.read_text() for p in out.rglob("*.csv"))]:
+        assert "s3cr3t-pass" not in text and "operator" not in text
+    assert "s3cr3t-pass" not in warehouse.read_bytes().decode("latin-1")
