@@ -164,7 +164,7 @@ def _raise_for(execution: Execution) -> None:
     if isinstance(error, duckdb.OutOfMemoryException):
         raise WarehouseError(f"query refused: it needs more than the {MEMORY_LIMIT} tracker sql allows (it writes "
                              "no temporary files); aggregate or add a LIMIT") from None
-    if isinstance(error, (duckdb.PermissionException, duckdb.Error)) and _refused(error):
+    if isinstance(error, duckdb.Error) and _refused(error):
         raise WarehouseError(f"query refused: tracker sql only reads the warehouse ({_first_line(error)})") from None
     if isinstance(error, (duckdb.Error, OSError)):
         raise WarehouseError(f"SQL error: {_first_line(error)}") from None
