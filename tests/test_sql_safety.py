@@ -153,7 +153,7 @@ def test_ten_million_rows_stream_out_in_bounded_memory(warehouse, tmp_path, fmt)
         count = sum(1 for _ in lines)
     assert count == 10_000_000 + (1 if fmt == "csv" else 2)
     tail = out.read_bytes()[-80:].decode()
-    assert ("9999999,row 9999999\n" if fmt == "csv" else '{"n": 9999999, "label": "row 9999999"}\n]\n') in tail
+    assert ("9999999,row 9999999\n" if fmt == "csv" else '{"n":9999999,"label":"row 9999999"}\n]\n') in tail
 
 
 def test_the_table_view_shows_the_first_rows_and_counts_the_rest(warehouse):

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
 import logging
 import math
 import re
 import sys
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator
 
 import duckdb
@@ -79,56 +75,51 @@ def write_batches(columns: list[str], batches: Iterable[pyarrow.RecordBatch], fm
         _write_table(columns, live(), stream, max_rows)
 
 
-def _rows(batch: pyarrow.RecordBatch) -> Iterator[tuple]:
-    return zip(*(column.to_pylist() for column in batch.columns))
-
-
 def _write_csv(columns: list[str], batches, stream: IO[str], escape: bool) -> None:
-    writer = csv.writer(stream, lineterminator="\n")
-    clean = escape_controls if escape else str
-    writer.writerow([clean(c) for c in columns])
+    """CSV a batch at a time, each written by pandas as a whole result was before; the header once."""
+    header = True
     for batch in batches:
-        writer.writerows([_csv_value(v, clean) for v in row] for row in _rows(batch))
+        frame = batch.to_pandas()
+        if escape:
+            frame = _escaped_frame(frame)
+        frame.to_csv(stream, index=False, header=header, lineterminator="\n")
+        header = False
+    if header:  # no batch at all: the header alone
+        stream.write(",".join((escape_controls if escape else str)(c) for c in columns) + "\n")
 
 
-def _csv_value(value, clean: Callable[[str], str]) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    return clean(str(value))
+def _escaped_frame(frame: pandas.DataFrame) -> pandas.DataFrame:
+    """`frame` with every text cell (and name) shown with its controls escaped."""
+    import pandas
+
+    frame = frame.copy()
+    frame.columns = [escape_controls(str(c)) for c in frame.columns]
+    for name in frame.columns:
+        if frame[name].dtype == object or pandas.api.types.is_string_dtype(frame[name]):
+            frame[name] = frame[name].astype(object).map(_shown)
+    return frame
 
 
 def _write_json(columns: list[str], batches, stream: IO[str], escape: bool) -> None:
-    """A JSON array written a row at a time: valid JSON however many rows, one object per line."""
+    """A JSON array written a batch at a time: valid JSON however many rows, one object per line.
+
+    Each batch is serialised by pandas, as a whole result was before: ISO dates, NaN as null."""
     stream.write("[")
     first = True
     for batch in batches:
-        lines = []
-        for row in _rows(batch):
-            text = json.dumps({c: _json_value(v) for c, v in zip(columns, row)}, ensure_ascii=False, default=_json_default)
-            lines.append(("\n  " if first else ",\n  ") + (escape_controls(text) if escape else text))
-            first = False
-        stream.write("".join(lines))
+        if not batch.num_rows:
+            continue
+        text = batch.to_pandas().to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+        records = text.rstrip("\n").split("\n")  # pandas escapes a newline inside a value: these end records
+        if escape:
+            records = [TERMINAL_CONTROLS.sub(_json_escaped, record) for record in records]
+        stream.write(("\n  " if first else ",\n  ") + ",\n  ".join(records))
+        first = False
     stream.write("\n]\n" if not first else "]\n")
 
 
-def _json_value(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no NaN or infinity
-    return value
-
-
-def _json_default(value):
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value)
+def _json_escaped(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"  # a JSON escape: the text stays valid JSON
 
 
 def _shown(value):
@@ -139,7 +130,6 @@ def _shown(value):
 
 
 def _write_table(columns: list[str], batches, stream: IO[str], max_rows: int) -> None:
-    import pandas
     import pyarrow
 
     shown, more = [], 0
@@ -152,10 +142,7 @@ def _write_table(columns: list[str], batches, stream: IO[str], max_rows: int) ->
     if frame is None or frame.empty:
         stream.write(escape_controls(" | ".join(columns)) + "\n(no rows)\n")
         return
-    frame.columns = [escape_controls(str(c)) for c in frame.columns]
-    for name in frame.columns:
-        if frame[name].dtype == object or pandas.api.types.is_string_dtype(frame[name]):
-            frame[name] = frame[name].astype(object).map(_shown)
+    frame = _escaped_frame(frame)
     stream.write(frame.to_string(index=False, max_colwidth=80) + "\n")
     if more:
         stream.write(f"… {more:,} more rows (--format csv or json writes them all)\n")
