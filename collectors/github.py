@@ -19,6 +19,7 @@ from tracker.collectors.records import (
     as_texts,
     as_timestamp,
     excerpt,
+    public_url,
 )
 
 from tracker.config import AI_TOPICS
@@ -53,7 +54,7 @@ class Settings:
 
     def scope(self) -> dict:
         """What a run covers: recorded with it, never the token; a resume needs the same."""
-        return {"api_url": self.api_url, "topics": list(self.topics), "first_year": self.first_year,
+        return {"api_url": public_url(self.api_url), "topics": list(self.topics), "first_year": self.first_year,
                 "min_stars": self.min_stars}
 
 

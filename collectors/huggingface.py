@@ -12,7 +12,7 @@ from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
 from tracker.collectors.huggingface_records import HUB, lineage_records, parse_page
 from tracker.collectors.paging import read_ahead
-from tracker.collectors.records import Check, CollectorError, Page, as_int, as_texts, first_line, same_origin
+from tracker.collectors.records import Check, CollectorError, Page, as_int, as_texts, first_line, public_url, same_origin
 from tracker.collectors.waiting import MAX_WAIT_SECONDS, Deadline, pause
 
 PAGE_SIZE = 1000
@@ -49,7 +49,7 @@ class Settings:
 
     def scope(self) -> dict:
         """What the listing covers: recorded with the run, never the token."""
-        return {"endpoint": self.api().endpoint, "author": self.author, "search": self.search,
+        return {"endpoint": public_url(self.api().endpoint), "author": self.author, "search": self.search,
                 "filter": list(self.filter)}
 
     def narrowed(self) -> bool:

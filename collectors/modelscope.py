@@ -55,6 +55,7 @@ from tracker.collectors.records import (
     as_texts,
     as_timestamp,
     excerpt,
+    public_url,
 )
 from tracker.collectors.waiting import check_stop, pause
 
@@ -104,7 +105,7 @@ class Settings:
         """What the listing covers: recorded with the run, never the token."""
         valid = self.endpoint is None or _is_http(self.endpoint)
         endpoint = HubConfig(endpoint=self.endpoint, token="").endpoint if valid else self.endpoint
-        return {"endpoint": endpoint, "owner": self.owner}
+        return {"endpoint": public_url(endpoint), "owner": self.owner}
 
     def narrowed(self) -> bool:
         return bool(self.owner)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 
 class CollectorError(Exception):
@@ -76,6 +76,16 @@ def as_timestamp(value: Any, epoch_seconds: bool = False) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def public_url(url: str | None) -> str | None:
+    """`url` without its userinfo (`https://user:secret@host/` -> `https://host/`): what may be stored or shown."""
+    if not url or "@" not in url:
+        return url
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def excerpt(value: Any, limit: int = 120) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from datetime import date, datetime, time
 
 import numpy
@@ -13,6 +14,8 @@ from tracker.reports.evidence import ClaimResult
 
 BADGE = {"supported": "supported", "contradicted": "contradicted", "insufficient data": "insufficient"}
 MAX_ROWS = 40
+# Characters that start Markdown syntax inline; `<`, `>` and `&` are written as HTML entities instead.
+MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def cell(value) -> str:
@@ -106,7 +109,17 @@ def html_summary(results: list[ClaimResult]) -> str:
 # --- Markdown -----------------------------------------------------------------------------------
 
 def md_escape(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """`text` as literal Markdown inline text: no HTML (`<script>` shows as text), no emphasis, code,
+    links or table cells out of it, on one line."""
+    text = html.escape(" ".join(str(text).splitlines()), quote=False)
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(text) -> str:
+    """`text` as a Markdown code span: fenced by more backticks than any run inside it."""
+    text = " ".join(str(text).splitlines()).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if text.startswith("`") or text.endswith("`") else f"{fence}{text}{fence}"
 
 
 def md_table(frame: pandas.DataFrame, max_rows: int = MAX_ROWS) -> str:
@@ -129,12 +142,12 @@ def md_figure(alt: str, png_path: str, caption: str, links: dict[str, str]) -> s
 def md_claim(result: ClaimResult, figure_md: str) -> str:
     evidence = pandas.DataFrame(result.evidence)
     return "\n\n".join([
-        f"### {result.section} `{result.id}`: **{result.verdict}**",
+        f"### {md_escape(result.section)} {md_code(result.id)}: **{md_escape(result.verdict)}**",
         f"> {md_escape(result.statement_zh)}\n>\n> {md_escape(result.statement)}",
-        (f"- **Verdict:** {result.verdict}: {md_escape(result.reason)}\n"
+        (f"- **Verdict:** {md_escape(result.verdict)}: {md_escape(result.reason)}\n"
          f"- **Measured:** {md_escape(result.measured)}\n"
          f"- **The report's figure:** {md_escape(result.reported)}\n"
-         f"- **Snapshot date:** {result.snapshot_date or 'none'}\n"
+         f"- **Snapshot date:** {md_escape(result.snapshot_date or 'none')}\n"
          f"- **Method:** {md_escape(result.method)}"),
         figure_md,
         f"Evidence ({len(evidence):,} rows):\n\n{md_table(evidence, 20)}",
@@ -145,6 +158,7 @@ def md_summary(results: list[ClaimResult]) -> str:
     if not results:
         return "_No claim was checked for this report._"
     lines = ["| claim | § | statement | verdict | measured | the report's figure |", "|---|---|---|---|---|---|"]
-    lines += [f"| `{r.id}` | {r.section} | {md_escape(r.statement_zh)}<br>{md_escape(r.statement)} | **{r.verdict}** | "
+    lines += [f"| {md_code(r.id)} | {md_escape(r.section)} | {md_escape(r.statement_zh)}<br>{md_escape(r.statement)} | "
+              f"**{md_escape(r.verdict)}** | "
               f"{md_escape(r.measured)} | {md_escape(r.reported)} |" for r in results]
     return "\n".join(lines)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +23,7 @@ import pandas
 from tracker.reports import charts, evidence, fonts, page, trends
 from tracker.reports.evidence import ClaimResult
 from tracker.reports.trends import Figure
+from tracker.warehouse import publish
 
 log = logging.getLogger("tracker")
 
@@ -50,18 +52,44 @@ class ClaimFigure:
 
 
 def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, *, simulated: bool = False) -> Path:
-    """Write the report for `verdicts` (reports.check's Verdicts) into `out_dir`; returns report.html's path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the report for `verdicts` (reports.check's Verdicts) into `out_dir`; returns report.html's path.
+
+    Written beside `out_dir` and swapped in whole, manifest.json last (warehouse/publish.py): a kill
+    leaves the previous report or this one. Raises publish.OutputError when `out_dir` cannot be the folder.
+    """
+    with publish.replacing(out_dir, legacy_owned=_legacy_files) as staging:
+        generated = _write_files(con, staging.path, verdicts, simulated)
+        staging.publish({"report": "report.html", "generated": generated, "rows": _csv_rows(staging.path)})
+    html_path = staging.target / "report.html"
+    log.info("report written to %s", html_path)
+    return html_path
+
+
+def _write_files(con: duckdb.DuckDBPyConnection, out: Path, verdicts, simulated: bool) -> str:
     snapshots = _snapshots(con, out)
     claimed = [claim_figure(evidence.read(v), out, simulated) for v in verdicts or ()]
     sections = trends.draw_all(con, out / "charts", simulated)
     fields = _fields(snapshots, simulated)
     (out / "report.md").write_text(markdown(fields, snapshots, claimed, sections, out), encoding="utf-8")
-    html_path = out / "report.html"
-    html_path.write_text(html_page(fields, snapshots, claimed, sections, out), encoding="utf-8")
-    log.info("report written to %s", html_path)
-    return html_path
+    (out / "report.html").write_text(html_page(fields, snapshots, claimed, sections, out), encoding="utf-8")
+    return fields["generated"]
+
+
+def _csv_rows(out: Path) -> dict[str, int]:
+    """Each CSV written, with its number of rows (header aside)."""
+    counts = {}
+    for path in sorted(out.rglob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as stream:
+            counts[path.relative_to(out).as_posix()] = max(0, sum(1 for _ in csv.reader(stream)) - 1)
+    return counts
+
+
+def _legacy_files(out: Path) -> set[str]:
+    """A report from before manifests: the files its layout names (the module docstring)."""
+    owned = {name for name in ("report.html", "report.md", "snapshots.csv") if (out / name).exists()}
+    for folder in ("charts", "evidence"):
+        owned |= {p.relative_to(out).as_posix() for p in (out / folder).glob("*.*") if p.suffix in (".png", ".csv")}
+    return owned
 
 
 def _snapshots(con: duckdb.DuckDBPyConnection, out: Path) -> pandas.DataFrame:

@@ -41,8 +41,21 @@ def warehouse(tmp_path_factory):
             config = Config()
             config.github.api_url, config.github.retry_wait = stand_in.url, 0.01
             collect(con, github_source(config, con), snapshot_date=day)
-    yield con
     con.close()
+    return path
+
+
+@pytest.fixture
+def reading(warehouse):
+    """Opens the warehouse to compare with, after the export: export opens (and locks) its own connection."""
+    opened = []
+
+    def open_warehouse():
+        opened.append(duckdb.connect(str(warehouse), read_only=True))
+        return opened[-1]
+    yield open_warehouse
+    for con in opened:
+        con.close()
 
 
 def warehouse_rows(con, name: str, columns: list[str]) -> list[tuple]:
@@ -61,8 +74,9 @@ def columns_of(con, name: str) -> list[str]:
     return [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()]
 
 
-def test_every_table_but_staging_is_exported_and_reads_back_equal(warehouse, tmp_path):
+def test_every_table_but_staging_is_exported_and_reads_back_equal(warehouse, reading, tmp_path):
     written = export.export(warehouse, tmp_path / "out", "parquet")
+    warehouse = reading()
     names = {e.name for e in written}
     tables = {r[0] for r in warehouse.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()}
@@ -96,8 +110,9 @@ def test_snapshots_are_partitioned_hive_style_by_source_and_day(warehouse, tmp_p
         assert (manifest["path"], manifest["partition_by"]) == (name, keys)
 
 
-def test_pandas_and_pyarrow_read_the_folders_as_they_are(warehouse, tmp_path):
+def test_pandas_and_pyarrow_read_the_folders_as_they_are(warehouse, reading, tmp_path):
     export.export(warehouse, tmp_path / "out", "parquet")
+    warehouse = reading()
     snapshots = pandas.read_parquet(tmp_path / "out" / "model_snapshots")
     assert len(snapshots) == 3_000
     assert sorted(snapshots["snapshot_date"].astype(str).unique()) == [str(d) for d in DAYS]
@@ -108,8 +123,9 @@ def test_pandas_and_pyarrow_read_the_folders_as_they_are(warehouse, tmp_path):
     assert len(models) == 1_500 and list(models["tags"].iloc[0])  # lists stay lists
 
 
-def test_csv_export_reads_back_equal_as_text(warehouse, tmp_path):
+def test_csv_export_reads_back_equal_as_text(warehouse, reading, tmp_path):
     export.export(warehouse, tmp_path / "csv", "csv")
+    warehouse = reading()
     reader = duckdb.connect()
     for name in ("models", "model_snapshots", "lineage", "repos", "repo_snapshots", "owners", "search_counts", "runs"):
         columns = columns_of(warehouse, name)
@@ -129,8 +145,8 @@ def test_exporting_again_replaces_the_files_rather_than_adding_to_them(warehouse
 
 
 def test_an_empty_warehouse_exports_empty_tables_with_their_columns(tmp_path):
-    con = db.connect(tmp_path / "empty.duckdb")
-    written = export.export(con, tmp_path / "out", "parquet")
+    db.connect(tmp_path / "empty.duckdb").close()
+    written = export.export(tmp_path / "empty.duckdb", tmp_path / "out", "parquet")
     assert {e.rows for e in written if e.name in PARTITIONS} == {0}
     reader = duckdb.connect()
     assert [r[0] for r in reader.execute("DESCRIBE SELECT * FROM read_parquet(?)", [

@@ -18,6 +18,8 @@ from tracker.warehouse import export
 from tracker.warehouse.attribution import ReferenceDataError
 from tracker.warehouse import db, runs
 from tracker.warehouse.db import WarehouseError
+from tracker.warehouse import publish
+from tracker.warehouse.publish import OutputError
 
 COMMON_DEFAULTS = {"db": None, "config": None, "quiet": False}
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_WAREHOUSE, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4
@@ -94,10 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql_parser = commands.add_parser(
         "sql", parents=[common], help="run a read-only SQL query on the warehouse",
-        description="Run one SQL query against the warehouse, opened read-only. Tables: runs, models, "
-                    "model_snapshots, lineage (see the README for the rest).")
+        description="Run one SQL query against the warehouse, opened read-only: it writes no file (not even "
+                    "temporary ones: a query needing more than 1GB of memory is refused) and reads none but "
+                    "the warehouse. Tables: runs, models, model_snapshots, lineage (see the README for the rest).")
     sql_parser.add_argument("query")
-    sql_parser.add_argument("--format", choices=output.FORMATS, default="table")
+    sql_parser.add_argument("--format", choices=output.FORMATS, default="table",
+                            help="table (the first --max-rows rows), or csv / json (every row, streamed)")
+    sql_parser.add_argument("--timeout", metavar="SECONDS", type=float, default=None,
+                            help="stop the query after this long (SIGTERM and Ctrl-C stop it too)")
+    sql_parser.add_argument("--max-rows", metavar="N", type=int, default=output.TABLE_ROWS,
+                            help=f"rows the table view shows (default {output.TABLE_ROWS}); it counts the rest")
     sql_parser.set_defaults(handler=cmd_sql)
 
     run_parser = commands.add_parser(
@@ -240,13 +248,9 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_sql(args) -> int:
-    con = db.connect(db_path(args), read_only=True)
-    try:
-        result = db.query(con, args.query)
-    except WarehouseError as error:
-        print(f"tracker: {error}", file=sys.stderr)
-        return EXIT_WAREHOUSE
-    output.write(result, args.format, sys.stdout)
+    from tracker import query  # errors (bad SQL, refused, stopped) are WarehouseErrors: one line, exit 3
+
+    query.run(db_path(args), args.query, args.format, timeout=args.timeout, max_rows=args.max_rows)
     return EXIT_OK
 
 
@@ -259,9 +263,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_report(args) -> int:
+    out = Path(args.out or load_config(args).report_dir)
+    try:
+        publish.check_target(out)  # before the checks store their verdicts
+    except OutputError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
     from tracker.reports import render  # matplotlib is loaded only by the commands that draw
 
-    out = Path(args.out or load_config(args).report_dir)
     con = db.connect(db_path(args))  # writable: the report checks the claims first and stores the verdicts
     try:
         verdicts = claim_checks.run_checks(con)
@@ -269,6 +278,9 @@ def cmd_report(args) -> int:
     except (claim_checks.CheckError, RegistryError, ReferenceDataError) as error:
         print(f"tracker: check could not run: {error}", file=sys.stderr)
         return EXIT_CHECK_FAILED
+    except OutputError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         con.close()
     print(path)
@@ -287,11 +299,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_export(args) -> int:
-    con = db.connect(db_path(args), read_only=True)
     try:
-        written = export.export(con, Path(args.out), args.format)
-    finally:
-        con.close()
+        written = export.export(db_path(args), Path(args.out), args.format)
+    except OutputError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_USAGE
     output.write_rows([{"table": e.name, "rows": e.rows, "path": str(e.path), "partition_by": ", ".join(e.partition_by)}
                        for e in written], "table", sys.stdout)
     return EXIT_OK

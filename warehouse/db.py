@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -21,6 +22,9 @@ DEFAULT_DB = "tracker.duckdb"
 COLLECTION_SETTINGS = {"memory_limit": "192MB", "checkpoint_threshold": "1GB"}
 
 
+FILE_HEADERS = 3 * 4096  # DuckDB's file starts with three 4 KiB headers, then its blocks
+
+
 class WarehouseError(Exception):
     """The warehouse cannot be opened or used; the message is meant for the user as it is."""
 
@@ -29,19 +33,115 @@ def default_path() -> Path:
     return Path(os.environ.get("TRACKER_DB") or DEFAULT_DB)
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse at `path`, migrated to the current schema."""
+def connect(path: str | Path, read_only: bool = False, settings: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse at `path`, its schema checked, then migrated to the current one.
+
+    `settings`: DuckDB configuration for the connection (tracker sql's locked, file-less one). A
+    warehouse whose schema is not what its schema_version says, or is newer than this code, is refused
+    before anything is written to it.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"no warehouse at {path}: collect something first (tracker collect ...)")
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=dict(settings or {}))
     except duckdb.Error as error:
         raise WarehouseError(_explain(path, error)) from None
-    if not read_only:
-        migrate(con)
-        reference.refresh_reference_data(con)
+    try:
+        check_schema(con, path, read_only)
+        if not read_only:
+            migrate(con)
+            reference.refresh_reference_data(con)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+    """Refuse, in one line naming it, a warehouse this code cannot use as it stands; reads only.
+
+    A file with no table at all is new (a writable open creates the schema). Otherwise it needs a
+    schema_version no newer than the code's, and every table, view and column that version has.
+    """
+    try:
+        _check_length(con, path)
+        found = _columns(con)
+        version = _stored_version(con, path, found)
+    except duckdb.Error as error:
+        raise WarehouseError(f"warehouse {path} cannot be read (damaged?): {first_line(error)}") from None
+    if version is None:
+        if read_only:
+            raise WarehouseError(f"warehouse {path} is empty: collect something first (tracker collect ...)")
+        return
+    latest = migrations()[-1][0]
+    if version > latest:
+        raise WarehouseError(f"warehouse {path} has schema version {version}, newer than this tracker's "
+                             f"({latest}): upgrade the tracker to use it")
+    if read_only and version < latest:
+        raise WarehouseError(f"warehouse {path} has schema version {version}, older than this tracker's "
+                             f"({latest}): run a writing command (tracker collect or check) once to migrate it")
+    for relation, columns in expected_schema(version).items():
+        if relation not in found:
+            raise WarehouseError(f"warehouse {path} lacks table {relation} (schema version {version} has it); "
+                                 "nothing was changed")
+        missing = [c for c in columns if c not in found[relation]]
+        if missing:
+            raise WarehouseError(f"warehouse {path}: table {relation} lacks column {', '.join(missing)} "
+                                 f"(schema version {version} has it); nothing was changed")
+
+
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A file shorter than the blocks in use its header counts was cut off (a full disk, a partial copy)."""
+    if Path(f"{path}.wal").exists():  # blocks the log will add are counted, but not in the file yet
+        return
+    for block_size, blocks in sql.run(con, "database_blocks").fetchall():
+        if path.stat().st_size < FILE_HEADERS + block_size * blocks:
+            raise WarehouseError(f"warehouse {path} is damaged: the file is shorter ({path.stat().st_size:,} bytes) "
+                                 f"than the {blocks:,} blocks in use it holds; restore it from a copy")
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for table, column in sql.run(con, "schema_columns").fetchall():
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+def _stored_version(con: duckdb.DuckDBPyConnection, path: Path, found: dict[str, set[str]]) -> int | None:
+    """The file's schema version; None for a new file (no table, or only an empty schema_version)."""
+    others = set(found) - {"schema_version"}
+    if "schema_version" not in found:
+        if others:
+            raise WarehouseError(f"warehouse {path} has tables but no schema_version table: not a tracker "
+                                 "warehouse, or a damaged one; nothing was changed")
+        return None
+    [(version,)] = sql.run(con, "schema_version_read").fetchall()
+    if version is None and others:
+        raise WarehouseError(f"warehouse {path} has an empty schema_version table beside its tables: "
+                             "its version is unknown; nothing was changed")
+    return version
+
+
+@lru_cache(maxsize=None)
+def expected_schema(version: int) -> dict[str, tuple[str, ...]]:
+    """Tables and views, with their columns, that the migrations up to `version` create (built in memory)."""
+    con = duckdb.connect(":memory:")
+    try:
+        for number, name in migrations():
+            if number <= version:
+                sql.run(con, name, folder="migrations")
+        expected: dict[str, list[str]] = {}
+        for table, column in sql.run(con, "schema_columns").fetchall():
+            expected.setdefault(table, []).append(column)
+        return {table: tuple(columns) for table, columns in expected.items()}
+    finally:
+        con.close()
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _explain(path: Path, error: duckdb.Error) -> str:
@@ -81,18 +181,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.commit()
         current = version
     return current
-
-
-def query(con: duckdb.DuckDBPyConnection, text: str) -> duckdb.DuckDBPyConnection:
-    """Run a user's query on a read-only connection, with a one-line error for what goes wrong."""
-    con.execute("SET enable_external_access = false")  # no COPY TO / ATTACH around the read-only guard
-    try:
-        return con.execute(text)
-    except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
-        if "read-only" in first_line or "disabled by configuration" in first_line:
-            raise WarehouseError(f"query refused: tracker sql only reads the warehouse ({first_line})") from None
-        raise WarehouseError(f"SQL error: {first_line}") from None
 
 
 @contextlib.contextmanager

@@ -11,16 +11,22 @@ its folder and a table can grow to several files:
 `model_snapshots` is written from the view (hub and model id beside each row) in place of its
 compact table `model_snapshot_facts`, whose model_key means nothing outside this file. Partition
 columns live in the folder names only, as Hive lays them out: read with hive_partitioning.
+
+The export is written into a folder beside `out` and swapped in whole (warehouse/publish.py), with
+manifest.json (every file written, each table's row count) last: a kill leaves the previous export
+or the new one. Files the previous manifest does not list are kept. DuckDB writes with its file
+access switched off except for that one folder, so a crafted view cannot read other files.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from tracker.warehouse import db, publish
 
 FORMATS = ("parquet", "csv")
 # Internal forms left out: staging tables are emptied by each run's merge; the facts table is exported
@@ -33,7 +39,7 @@ PARTITIONED = {
     "repo_snapshots": (["snapshot_date"], ("source", "github")),
     "search_counts": (["source", "snapshot_date"], None),
 }
-MANIFEST = "manifest.json"
+MANIFEST = publish.MANIFEST
 
 
 @dataclass
@@ -44,15 +50,48 @@ class Exported:
     partition_by: list[str]
 
 
-def export(con: duckdb.DuckDBPyConnection, out_dir: str | Path, fmt: str = "parquet") -> list[Exported]:
-    """Write every table (and the model_snapshots view) under `out_dir` as `fmt`, replacing an earlier export."""
+def export(db_path: str | Path, out_dir: str | Path, fmt: str = "parquet") -> list[Exported]:
+    """Write every table (and the model_snapshots view) of the warehouse at `db_path` under `out_dir` as
+    `fmt`, in place of an earlier export. Raises publish.OutputError when `out_dir` cannot be the folder."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    done = [_export_one(con, name, out, fmt) for name in relations(con)]
-    _write_manifest(out, fmt, done)
-    return done
+    with publish.replacing(out_dir, legacy_owned=_legacy_files) as staging:
+        con = _connect(db_path, staging.path)
+        try:
+            done = [_export_one(con, name, staging.path, fmt) for name in relations(con)]
+        except duckdb.Error as error:  # e.g. a view that reads a file: refused, and nothing is published
+            raise db.WarehouseError(f"export failed, nothing was changed: {db.first_line(error)}") from None
+        finally:
+            con.close()
+        staging.publish(_manifest(staging.target, fmt, done))
+    return [Exported(e.name, e.rows, staging.target / e.path.name, e.partition_by) for e in done]
+
+
+def _connect(db_path: str | Path, folder: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse, read-only, with DuckDB allowed to touch no file but those under `folder`."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        con.execute("SET allowed_directories = [?]", [f"{folder}/"])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _legacy_files(out: Path) -> set[str]:
+    """In an export from before manifests listed files: everything in the folders of the tables it names."""
+    try:
+        tables = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("tables") or {}
+    except (OSError, ValueError, AttributeError):
+        return set()
+    owned = set()
+    for entry in tables.values():
+        folder = out / str(entry.get("path", "")) if isinstance(entry, dict) else None
+        if folder and folder.is_dir() and folder != out:
+            owned |= {p.relative_to(out).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+    return owned
 
 
 def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -67,8 +106,6 @@ def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _export_one(con: duckdb.DuckDBPyConnection, name: str, out: Path, fmt: str) -> Exported:
     relation = con.table(name)  # an identifier, not SQL text: a table or a view by its name
     folder = out / name
-    if folder.exists():
-        shutil.rmtree(folder)  # a re-export replaces the table's files rather than mixing with them
     partition_by, constant = PARTITIONED.get(name, ([], None))
     target = folder / f"{constant[0]}={constant[1]}" if constant else folder
     rows = relation.count("*").fetchall()[0][0]
@@ -89,11 +126,10 @@ def _write(relation: duckdb.DuckDBPyRelation, fmt: str, path: str, **options) ->
         relation.write_csv(path, header=True, **options)
 
 
-def _write_manifest(out: Path, fmt: str, done: list[Exported]) -> None:
-    """What was written and how to read it back, beside the files."""
-    manifest = {
+def _manifest(out: Path, fmt: str, done: list[Exported]) -> dict:
+    """What was written and how to read it back; publish adds the list of files."""
+    return {
         "format": fmt,
         "tables": {e.name: {"rows": e.rows, "path": e.path.name, "partition_by": e.partition_by} for e in done},
         "read_with_duckdb": f"SELECT * FROM read_{fmt}('{out.name}/<table>/**/*.{fmt}', hive_partitioning = true)",
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
