@@ -8,6 +8,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -15,9 +16,11 @@ from conftest import hf_source, rows, tracker
 
 from tracker.collectors.huggingface_snapshots import Snapshot, pick
 from tracker.pipeline import collect
+from tracker.reports import trends
 from tracker.sim.ecosystem import SimModel
 from tracker.sim.huggingface import HubStandIn
 from tracker.warehouse import db
+from tracker.warehouse.attribution import resolve_families
 
 D1, D2, D3 = date(2025, 1, 5), date(2025, 1, 12), date(2025, 1, 19)
 CREATED = "2024-06-01T10:00:00.000Z"
@@ -36,7 +39,7 @@ def row(model_id, all_time, downloads=1, likes=0, tags=(), card=None, author=Non
 SNAPSHOTS = {
     D1: [row("a/base", 100, downloads=10, likes=3, tags=["license:mit"]),
          row("b/ft", 50, tags=["base_model:a/base", "base_model:finetune:a/base"]),
-         row("c/old", 30)],
+         row("c/old", 30, tags=["base_model:x/root", "base_model:finetune:x/root"])],
     D2: [row("a/base", 160, downloads=12, likes=4, tags=["license:mit"]),
          row("b/ft", 40, tags=["base_model:a/base", "base_model:finetune:a/base"]),
          row("d/new", 5, card={"base_model": "a/base", "license": "apache-2.0"})],
@@ -118,11 +121,13 @@ def test_a_folder_of_three_snapshots_becomes_exactly_those_snapshots(tmp_path, d
          ["license:mit", "llama"], D1, D3, None),
         ("huggingface", "b/ft", "b", created, "text-generation", "transformers", None,
          ["base_model:quantized:a/base"], D1, D3, None),
-        ("huggingface", "c/old", "c", created, "text-generation", "transformers", None, [], D1, D1, D2),
+        ("huggingface", "c/old", "c", created, "text-generation", "transformers", None,
+         ["base_model:x/root", "base_model:finetune:x/root"], D1, D1, D2),
         ("huggingface", "d/new", "d", created, "text-generation", "transformers", "apache-2.0", [], D2, D3, None),
         ("huggingface", "e/late", "e", created, "text-generation", "transformers", None, [], D3, D3, None),
     ]
-    assert held["lineage"] == [("b/ft", "a/base", "quantized", "tag"), ("d/new", "a/base", "unknown", "card")]
+    assert held["lineage"] == [("b/ft", "a/base", "quantized", "tag"), ("c/old", "x/root", "finetune", "tag"),
+                               ("d/new", "a/base", "unknown", "card")]
     ledger = rows(db_file, "SELECT snapshot_date, status, scope FROM runs ORDER BY run_id")
     assert [(day, status) for day, status, _ in ledger] == [(D1, "succeeded"), (D2, "succeeded"), (D3, "succeeded")]
     first_scope = json.loads(ledger[0][2])
@@ -159,6 +164,28 @@ def test_a_day_the_tracker_collected_itself_keeps_its_own_snapshot(tmp_path, db_
     assert f"kept the tracker's own snapshot of {D2}" in result.stdout
     assert rows(db_file, f"SELECT model_id FROM model_snapshots WHERE snapshot_date = DATE '{D2}'") == [("z/collected",)]
     assert rows(db_file, "SELECT DISTINCT snapshot_date FROM model_snapshots ORDER BY 1") == [(D1,), (D2,), (D3,)]
+
+
+def test_history_gives_downloads_per_family_per_period_and_shares_as_each_snapshot_saw_them(tmp_path, db_file):
+    backfill(db_file, "--from", str(snapshot_folder(tmp_path / "snapshots")))
+    con = db.connect(db_file)
+    resolve_families(con)
+    periods = trends.query(con, "downloads_by_family_period")
+    assert periods.to_dict("records") == [  # a's family: a/base, b/ft, d/new; b/ft's differences are flagged
+        {"family": "a", "hub": "huggingface", "period_start": pd.Timestamp(D1), "period_end": pd.Timestamp(D2),
+         "downloads": 60, "models": 1, "flagged_models": 1, "negative_downloads": -10},
+        {"family": "a", "hub": "huggingface", "period_start": pd.Timestamp(D2), "period_end": pd.Timestamp(D3),
+         "downloads": 60, "models": 2, "flagged_models": 1, "negative_downloads": 0},
+    ]
+    shares = trends.query(con, "family_share_as_seen_then", definition="transitive", since="2024-01-01", family="a")
+    # June 2024's derivatives: as D1 saw them, b/ft (a) and c/old (x, deleted since); today's survivors
+    # are b/ft and d/new (a), so a count from survivors alone gives a all of them.
+    assert shares[["month", "seen_on", "derivatives_then", "all_derivatives_then", "share_then",
+                   "derivatives_surviving", "all_derivatives_surviving", "share_surviving"]].to_dict("records") == [
+        {"month": pd.Timestamp(2024, 6, 1), "seen_on": pd.Timestamp(D1), "derivatives_then": 1,
+         "all_derivatives_then": 2, "share_then": 0.5, "derivatives_surviving": 2, "all_derivatives_surviving": 2,
+         "share_surviving": 1.0}]
+    con.close()
 
 
 def test_every_week_or_month_keeps_the_last_snapshot_of_each():
