@@ -14,8 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import hf_source, rows, tracker
 
-from tracker.collectors.huggingface_snapshots import Snapshot, pick
-from tracker.pipeline import collect
+from tracker.backfill import file_source, load_snapshot, sha256
+from tracker.collectors.huggingface_snapshots import Snapshot, local_snapshots, pick
+from tracker.pipeline import CollectionFailed, collect
 from tracker.reports import trends
 from tracker.sim.ecosystem import SimModel
 from tracker.sim.huggingface import HubStandIn
@@ -282,3 +283,24 @@ def pq_bytes(columns: dict) -> bytes:
     sink = io.BytesIO()
     pq.write_table(pa.table(columns), sink)
     return sink.getvalue()
+
+
+def test_a_backfill_stopped_mid_file_resumes_from_its_last_committed_batch(tmp_path, db_file):
+    snapshot = local_snapshots(snapshot_folder(tmp_path / "snapshots", days=(D1,)))[0]
+    path = Path(snapshot.label)
+    con = db.connect(db_file)
+
+    def killed_after_two_batches(run, page):
+        if run.pages == 2:
+            raise RuntimeError("killed")
+
+    with pytest.raises(CollectionFailed):
+        collect(con, file_source(snapshot, path, sha256(path), batch_rows=1), killed_after_two_batches,
+                snapshot_date=D1)
+    assert con.execute("SELECT status, cursor FROM runs").fetchall() == [("failed", "2")]
+    outcome = load_snapshot(con, snapshot, batch_rows=1)
+    assert (outcome.status, outcome.records) == ("loaded", 3)
+    assert con.execute("SELECT status, pages, records FROM runs").fetchall() == [("succeeded", 3, 3)]
+    assert con.execute("SELECT model_id FROM model_snapshots ORDER BY 1").fetchall() == [
+        ("a/base",), ("b/ft",), ("c/old",)]
+    con.close()

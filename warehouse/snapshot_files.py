@@ -21,7 +21,7 @@ API_COLUMNS = ("id", "author", "createdAt", "lastModified", "downloads", "downlo
 JSON_COLUMNS = ("tags", "cardData", "baseModels")  # a list or struct, or the same as JSON text
 BATCH_ROWS = 10_000
 # The reader has its own in-memory DuckDB (the warehouse's connection is busy staging the batches).
-READER_SETTINGS = {"memory_limit": "256MB", "threads": 1}
+READER_SETTINGS = {"memory_limit": "64MB", "threads": 1}
 
 
 class SnapshotFileError(Exception):

@@ -29,6 +29,7 @@ totals AS (  -- a model in two families counts once in the month's total
     FROM counted GROUP BY hub, month
 )
 SELECT n.family, c.hub, c.month, any_value(c.seen_on) AS seen_on, any_value(c.latest) AS latest_snapshot,
+       any_value(c.seen_on) AS snapshot_date,
        count(*) FILTER (WHERE c.listed_then) AS derivatives_then,
        any_value(t.all_then) AS all_derivatives_then,
        count(*) FILTER (WHERE c.listed_then) / nullif(any_value(t.all_then), 0) AS share_then,
