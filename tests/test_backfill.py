@@ -171,7 +171,7 @@ def test_history_gives_downloads_per_family_per_period_and_shares_as_each_snapsh
     backfill(db_file, "--from", str(snapshot_folder(tmp_path / "snapshots")))
     con = db.connect(db_file)
     resolve_families(con)
-    periods = trends.query(con, "downloads_by_family_period")
+    periods = trends.query(con, "downloads_by_family_period").drop(columns="snapshot_date")
     assert periods.to_dict("records") == [  # a's family: a/base, b/ft, d/new; b/ft's differences are flagged
         {"family": "a", "hub": "huggingface", "period_start": pd.Timestamp(D1), "period_end": pd.Timestamp(D2),
          "downloads": 60, "models": 1, "flagged_models": 1, "negative_downloads": -10},
@@ -304,3 +304,11 @@ def test_a_backfill_stopped_mid_file_resumes_from_its_last_committed_batch(tmp_p
     assert con.execute("SELECT model_id FROM model_snapshots ORDER BY 1").fetchall() == [
         ("a/base",), ("b/ft",), ("c/old",)]
     con.close()
+
+
+def test_a_dataset_the_hub_does_not_have_stops_with_one_line(db_file):
+    with HubStandIn([]) as hub:
+        failed = backfill(db_file, "--from", "no-such/dataset", env={"HF_ENDPOINT": hub.url}, check=False)
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines() == [
+        f"tracker: backfill stopped: dataset no-such/dataset on {hub.url}: cannot list its commits (404 Client Error.)"]
