@@ -38,6 +38,10 @@ class SnapshotsUnavailable(CollectorError):
     """The snapshots cannot be listed or fetched; the message names the folder, file or revision."""
 
 
+class NoSnapshotAtRevision(SnapshotsUnavailable):
+    """The revision has no snapshot file (e.g. the dataset's first commits, before the file existed)."""
+
+
 def pick(snapshots: list[Snapshot], every: str = "day", since: date | None = None,
          until: date | None = None) -> list[Snapshot]:
     """Within [since, until], the last snapshot of each day, ISO week or month; oldest first."""
@@ -119,7 +123,7 @@ def _downloaded(api, repo_id: str, filename: str, revision: str, day: date) -> I
             raise SnapshotsUnavailable(f"revision {revision} of dataset {repo_id} ({day}) is no longer on the "
                                        "hub; rerun to go on with the revisions it still lists") from None
         except EntryNotFoundError:
-            raise SnapshotsUnavailable(f"revision {revision} of dataset {repo_id} ({day}) has no {filename}") from None
+            raise NoSnapshotAtRevision(f"no {filename} at this revision") from None
         except (HfHubHTTPError, httpx2.HTTPError, OSError) as error:
             raise SnapshotsUnavailable(f"revision {revision} of dataset {repo_id} ({day}): cannot download "
                                        f"{filename} ({first_line(error)})") from None

@@ -206,10 +206,12 @@ REPO = "stats-org/hub-stats"
 
 
 def dataset_hub(hub: HubStandIn) -> dict[date, str]:
-    """The snapshots as commits, with an earlier commit on D1 (another file) that the day's last replaces;
+    """The snapshots as commits after an initial commit without the file, with an earlier commit on D1
+    (another file) that the day's last replaces;
     each day ends on a commit that changes another file only (models.parquet stays the day's). The commit
     list comes two to a page. Returns each day's last commit."""
     hub.commits_page = 2
+    hub.commit_dataset(REPO, datetime(2025, 1, 1, 9), {".gitattributes": b"*.parquet filter=lfs"}, "initial commit")
     hub.commit_dataset(REPO, datetime(2025, 1, 5, 2), {"models.parquet": parquet(SNAPSHOTS[D3], D3)})
     last_of_day = {}
     for day in (D1, D2, D3):
@@ -232,10 +234,11 @@ def test_the_same_snapshots_through_the_hub_give_the_same_warehouse(tmp_path, db
         dataset_hub(hub)
         result = backfill(db_file, "--from", REPO, env={"HF_ENDPOINT": hub.url})
         again = backfill(db_file, "--from", REPO, env={"HF_ENDPOINT": hub.url})
-        assert len(hub.requests_to(f"/api/datasets/{REPO}/commits/")) == 2 * 4  # 7 commits, 2 a page: 4 pages, for each of the two backfills
-    assert [line.split()[1] for line in result.stdout.splitlines()] == ["loaded"] * 3
+        assert len(hub.requests_to(f"/api/datasets/{REPO}/commits/")) == 2 * 4  # 8 commits, 2 a page: 4 pages, for each of the two backfills
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["skipped", "loaded", "loaded", "loaded"]
+    assert "no models.parquet at this revision" in result.stdout.splitlines()[0]
     assert warehouse(db_file) == warehouse(from_folder(tmp_path))
-    assert [line.split()[1] for line in again.stdout.splitlines()] == ["skipped"] * 3
+    assert [line.split()[1] for line in again.stdout.splitlines()] == ["skipped"] * 4
     assert rows(db_file, "SELECT count(*) FROM runs") == [(3,)]
     assert not list(Path("/tmp").glob("tracker-backfill-*/models.parquet"))  # each download was deleted
 
@@ -255,7 +258,7 @@ def test_a_revision_that_disappears_mid_backfill_stops_with_one_line_and_the_rer
         rerun = backfill(db_file, "--from", REPO, env={"HF_ENDPOINT": hub.url})
     assert warehouse(db_file) == warehouse(from_folder(tmp_path))  # D2 from its earlier commit, same file
     assert [line.split()[:2] for line in rerun.stdout.splitlines()] == [
-        [str(D1), "skipped"], [str(D2), "loaded"], [str(D3), "loaded"]]
+        ["2025-01-01", "skipped"], [str(D1), "skipped"], [str(D2), "loaded"], [str(D3), "loaded"]]
 
 
 @pytest.mark.parametrize("bad_file, why", [

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from tracker.collectors.huggingface_records import parse_page
-from tracker.collectors.huggingface_snapshots import Snapshot, SnapshotsUnavailable, pick
+from tracker.collectors.huggingface_snapshots import NoSnapshotAtRevision, Snapshot, SnapshotsUnavailable, pick
 from tracker.collectors.records import Page
 from tracker.pipeline import CollectionFailed, Source, collect
 from tracker.warehouse import snapshot_files, sql
@@ -68,6 +68,8 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, batch_rows
                 return Outcome(snapshot.day, snapshot.label, "skipped", "already backfilled from this file")
             snapshot_files.columns(path)  # a file that is no snapshot is refused before any run begins
             summary = collect(con, file_source(snapshot, path, checksum, batch_rows), snapshot_date=snapshot.day)
+    except NoSnapshotAtRevision as error:
+        return Outcome(snapshot.day, snapshot.label, "skipped", str(error))
     except (SnapshotsUnavailable, SnapshotFileError) as error:
         raise BackfillFailed(str(error)) from None
     except CollectionFailed as error:
