@@ -264,6 +264,7 @@ def test_a_revision_that_disappears_mid_backfill_stops_with_one_line_and_the_rer
 @pytest.mark.parametrize("bad_file, why", [
     (lambda: pq_bytes({"model": ["x/y"], "downloads": [1]}), "no 'id' column"),
     (lambda: b"PAR1 not really parquet", "not a readable Parquet file"),
+    (lambda: pq_bytes({"id": pa.array([], pa.string())}), "no rows; an empty snapshot would mark every model gone"),
 ])
 def test_a_bad_file_stops_with_one_line_naming_it_and_the_rerun_goes_on(tmp_path, db_file, bad_file, why):
     folder = snapshot_folder(tmp_path / "snapshots")

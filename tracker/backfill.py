@@ -9,9 +9,7 @@ day already backfilled from the same file (or the same revision) is not loaded a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,7 +24,6 @@ from tracker.pipeline import CollectionFailed, Source, collect
 from tracker.warehouse import snapshot_files, sql
 from tracker.warehouse.snapshot_files import SnapshotFileError
 
-log = logging.getLogger("tracker")
 SOURCE_NAME = "huggingface"
 
 

@@ -29,24 +29,20 @@ class SnapshotFileError(Exception):
 
 
 def columns(path: Path) -> dict[str, str]:
-    """The file's API-named columns and their DuckDB types; a file without `id` is refused."""
+    """The file's API-named columns and their DuckDB types; a file without `id`, or without rows, is refused."""
     with _reader() as con:
         try:
             described = sql.run(con, "snapshot_file_columns", path=str(path)).fetchall()
+            rows = sql.run(con, "snapshot_file_row_count", path=str(path)).fetchone()[0]
         except duckdb.Error as error:
             raise SnapshotFileError(f"{path}: not a readable Parquet file ({_first_line(error)})") from None
     found = {row[0]: row[1] for row in described if row[0] in API_COLUMNS}
     if "id" not in found:
         raise SnapshotFileError(f"{path}: no 'id' column, so not a snapshot of the Hub's models "
                                 f"(columns: {', '.join(row[0] for row in described[:12])})")
-    if _row_count(con_path=path) == 0:
+    if rows == 0:
         raise SnapshotFileError(f"{path}: no rows; an empty snapshot would mark every model gone")
     return found
-
-
-def _row_count(con_path: Path) -> int:
-    with _reader() as con:
-        return sql.run(con, "snapshot_file_row_count", path=str(con_path)).fetchone()[0]
 
 
 def batches(path: Path, offset: int = 0, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[list[dict], int]]:
