@@ -73,6 +73,23 @@ SECTIONS = (
               note="Country of the organisation publishing the model, from the curated organisations.csv; "
                    "individual and unlisted accounts are 'Unattributed'."),
     )),
+    Section("History: from backfilled snapshots", (
+        Chart("downloads_by_family_period", "Downloads per period between snapshots, by lineage family", "line",
+              "period_end", ("downloads",), ("downloads in the period",), "end of the period",
+              series="family", top=9, source="Hugging Face and ModelScope model snapshots (tracker backfill)",
+              note="The difference of each model's all-time downloads between consecutive snapshots of its hub, "
+                   "summed by family. Differences that are missing, negative or span a gap in a model's "
+                   "snapshots are left out of the sum and counted in the CSV (flagged_models, negative_downloads)."),
+        Chart("family_share_as_seen_then", "Qwen's share of new derivatives: as the hub stood then, and today",
+              "line", "month", ("share_then", "share_surviving"), ("share of the month's new derivatives",),
+              "month of creation", percent=True, source="Hugging Face and ModelScope snapshots and lineage",
+              names=("among the models the first snapshot after the month listed",
+                     "among the models the latest snapshot still lists"),
+              note="A count from today's survivors alone misses the derivatives deleted since; with past "
+                   "snapshots (tracker backfill) the month is also counted as the hub stood just after it. "
+                   "Definition 'transitive'; family membership is today's lineage resolution.",
+              params=(("definition", "transitive"), ("since", "2023-01-01"), ("family", "Qwen"))),
+    )),
     Section("First releases: ModelScope or Hugging Face", (
         Chart("first_release_hub_by_family", "Where the organisations' models appeared first", "hbars", "family",
               ("models",), ("models on both hubs",), series="first_release", top=15,

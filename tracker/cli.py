@@ -186,6 +186,24 @@ def build_parser() -> argparse.ArgumentParser:
     doctor_parser.add_argument("--format", choices=output.FORMATS, default="table")
     doctor_parser.set_defaults(handler=cmd_doctor)
 
+    backfill_parser = commands.add_parser(
+        "backfill", parents=[common], help="load past snapshots of a hub's catalogue from public snapshot files",
+        description="Load public snapshots of the Hugging Face catalogue as the snapshots of their dates, oldest "
+                    "first: a folder of <YYYY-MM-DD>/models.parquet, or a dataset repository on the Hub whose "
+                    "commits rewrite models.parquet (the file at the last commit of each period, downloaded at "
+                    "that revision). A day the tracker collected itself keeps its own snapshot; a file already "
+                    "loaded is not loaded again; an interrupted backfill resumes where it stopped.")
+    backfill_parser.add_argument("source", choices=["huggingface"])
+    backfill_parser.add_argument("--from", dest="origin", metavar="SOURCE", default=None,
+                                 help="a folder, or a dataset repository (default: cfahlgren1/hub-stats on the "
+                                      "configured endpoint)")
+    backfill_parser.add_argument("--since", metavar="DATE", type=_iso_date, help="the first date to load")
+    backfill_parser.add_argument("--until", metavar="DATE", type=_iso_date, help="the last date to load")
+    backfill_parser.add_argument("--every", choices=["day", "week", "month"], default="day",
+                                 help="the last snapshot of each day (default; every file of a folder), ISO week "
+                                      "or month")
+    backfill_parser.set_defaults(handler=cmd_backfill)
+
     config_parser = commands.add_parser("config", parents=[common],
                                         help="print the effective configuration (tokens masked)")
     config_parser.set_defaults(handler=cmd_config)
@@ -323,6 +341,34 @@ def cmd_doctor(args) -> int:
     found = doctor.checks(config, names)
     output.write_rows(doctor.rows(found), args.format, sys.stdout)
     return EXIT_OK if all(c.ok for c in found) else EXIT_SOURCE_FAILED
+
+
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_backfill(args) -> int:
+    from tracker import backfill
+    from tracker.collectors.huggingface_snapshots import DEFAULT_DATASET, SnapshotsUnavailable
+
+    settings = sources.huggingface_settings(load_config(args))
+    con = db.connect(db_path(args))
+    try:
+        found = backfill.find_snapshots(args.origin or DEFAULT_DATASET, settings.endpoint, settings.token)
+        backfill.backfill(con, found, args.every, args.since, args.until,
+                          lambda o: print(f"{o.day}  {o.status:<7}  {o.label}: {o.note}"
+                                          + (f", {o.records:,} models" if o.status == "loaded" else ""), flush=True))
+    except (SnapshotsUnavailable, backfill.BackfillFailed) as error:
+        print(f"tracker: backfill stopped: {error}", file=sys.stderr)
+        return EXIT_SOURCE_FAILED
+    finally:
+        con.close()
+    return EXIT_OK
 
 
 def cmd_config(args) -> int:

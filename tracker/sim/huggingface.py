@@ -8,6 +8,8 @@ import json
 import math
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from importlib.resources import files
 from typing import Sequence
@@ -55,6 +57,9 @@ class HubStandIn(StandIn):
             ("GET", r"/api/whoami-v2", self.whoami),
             ("GET", r"/api/models", self.list_models),
             ("GET", r"/api/models/(.+)", self.model_info),
+            ("GET", r"/api/datasets/(.+)/commits/([^/]+)", self.dataset_commits),
+            ("HEAD", r"/datasets/(.+?)/resolve/([^/]+)/(.+)", self.dataset_file),
+            ("GET", r"/datasets/(.+?)/resolve/([^/]+)/(.+)", self.dataset_file),
         ], port, host)
 
     def list_models(self, request: Request) -> Reply:
@@ -147,6 +152,96 @@ class HubStandIn(StandIn):
                                if k.lower() in {"location", "content-type", "x-request-id", "etag"}}
                     answers[model_id] = {"status": response["status"], "body": response["body"], "headers": headers}
         return answers
+
+    # --- Dataset repositories: the commit history and the files at each revision (for the backfill) ---
+
+    commits_page = 50  # commits per page of a dataset's commit list (assumed: docs/api-contracts.md)
+
+    @cached_property
+    def datasets(self) -> dict[str, list[DatasetCommit]]:
+        """Each dataset repository's commits, oldest first."""
+        return {}
+
+    def commit_dataset(self, repo_id: str, when: datetime, files: dict[str, bytes], title: str = "Update") -> str:
+        """A new commit on the dataset's main branch changing `files`; returns its id."""
+        history = self.datasets.setdefault(repo_id, [])
+        commit_id = hashlib.sha1(f"{repo_id}|{len(history)}|{when.isoformat()}".encode()).hexdigest()
+        history.append(DatasetCommit(commit_id, when, dict(files), title))
+        return commit_id
+
+    def remove_revision(self, repo_id: str, commit_id: str) -> None:
+        """The commit disappears (a squashed or force-pushed history): no longer listed nor resolvable."""
+        self.datasets[repo_id] = [c for c in self.datasets.get(repo_id, []) if c.commit_id != commit_id]
+
+    def dataset_commits(self, request: Request, repo_id: str, revision: str) -> Reply:
+        """`GET /api/datasets/{repo}/commits/{revision}`: newest first, paginated with `p` and a Link header."""
+        history = self._history(repo_id, revision)
+        if isinstance(history, Reply):
+            return history
+        page = int(request.arg("p") or 0)
+        newest_first = list(reversed(history))
+        picked = newest_first[page * self.commits_page:(page + 1) * self.commits_page]
+        headers = dict(HUB_HEADERS)
+        if (page + 1) * self.commits_page < len(newest_first):
+            params = [(k, v) for k, values in request.query.items() if k != "p" for v in values]
+            headers["Link"] = (f'<{request.base_url}/api/datasets/{repo_id}/commits/{revision}?'
+                               f'{urlencode(params + [("p", page + 1)])}>; rel="next"')
+        return Reply(200, [_commit_item(c) for c in picked], headers)
+
+    def dataset_file(self, request: Request, repo_id: str, revision: str, filename: str) -> Reply:
+        """`HEAD`/`GET /datasets/{repo}/resolve/{revision}/{filename}`: the file as of that revision, with
+        the headers huggingface_hub's get_hf_file_metadata requires (X-Repo-Commit, ETag, Content-Length)."""
+        history = self._history(repo_id, revision)
+        if isinstance(history, Reply):
+            return history
+        commit = history[-1]
+        content = next((c.files[filename] for c in reversed(history) if filename in c.files), None)
+        if content is None:
+            return Reply(404, {"error": "Entry not found"}, {**HUB_HEADERS, "X-Repo-Commit": commit.commit_id,
+                         "X-Error-Code": "EntryNotFound", "X-Error-Message": "Entry not found"})
+        etag = hashlib.sha256(content).hexdigest()  # an LFS file's ETag is its sha256
+        headers = {**HUB_HEADERS, "X-Repo-Commit": commit.commit_id, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
+        start = _range_start(request.headers.get("range"))
+        if start:
+            headers["Content-Range"] = f"bytes {start}-{len(content) - 1}/{len(content)}"
+            return Reply(206, content[start:], headers, "application/octet-stream")
+        return Reply(200, content, headers, "application/octet-stream")
+
+    def _history(self, repo_id: str, revision: str) -> list[DatasetCommit] | Reply:
+        """The commits up to `revision` (a commit id or `main`), or the Hub's 404 for an unknown repo or revision."""
+        history = self.datasets.get(repo_id)
+        if history is None:
+            return Reply(404, {"error": "Repository not found"},
+                         {**HUB_HEADERS, "X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"})
+        if revision == "main" and history:
+            return history
+        for position, commit in enumerate(history):
+            if commit.commit_id == revision:
+                return history[:position + 1]
+        message = f"Invalid rev id: {revision}"
+        return Reply(404, {"error": message},
+                     {**HUB_HEADERS, "X-Error-Code": "RevisionNotFound", "X-Error-Message": message})
+
+
+@dataclass
+class DatasetCommit:
+    commit_id: str
+    when: datetime          # UTC
+    files: dict[str, bytes]  # the files this commit adds or changes
+    title: str
+
+
+def _commit_item(commit: DatasetCommit) -> dict:
+    """One commit as `/api/{type}s/{repo}/commits/{revision}` lists it (the keys list_repo_commits reads)."""
+    return {"id": commit.commit_id, "title": commit.title, "message": "", "authors": [{"user": "hub-stats-bot"}],
+            "date": _iso(commit.when)}
+
+
+def _range_start(header: str | None) -> int:
+    """The first byte of a `Range: bytes=N-` request (how huggingface_hub resumes a download), else 0."""
+    if header and header.startswith("bytes=") and header[6:].split("-")[0].isdigit():
+        return int(header[6:].split("-")[0])
+    return 0
 
 
 def _refused_expand(request: Request, allowed: set[str]) -> str | None:

@@ -1,4 +1,6 @@
--- Folds a run's staged models, snapshots and lineage into the warehouse; safe to repeat.
+-- Folds a run's staged models, snapshots and lineage into the warehouse; safe to repeat, and safe for a
+-- snapshot older than what the warehouse holds (a backfill): a model's metadata and lineage edges are
+-- replaced only by a snapshot at least as new as the latest that listed it; first/last seen move either way.
 
 -- A model listed twice in one run (the hub's order shifted between pages) counts once: its latest page.
 CREATE OR REPLACE TEMP TABLE run_models AS
@@ -7,10 +9,17 @@ FROM stage_models
 WHERE run_id = $run_id
 QUALIFY row_number() OVER (PARTITION BY hub, model_id ORDER BY page DESC) = 1;
 
+-- SET reads the row as it was: `models.last_seen` here is the latest listing before this snapshot.
 UPDATE models
-SET author = r.author, created_at = r.created_at, last_modified = r.last_modified,
-    pipeline_tag = r.pipeline_tag, library_name = r.library_name, license = r.license,
-    tags = r.tags, gated = r.gated, private = r.private,
+SET author = CASE WHEN $snapshot_date >= models.last_seen THEN r.author ELSE models.author END,
+    created_at = CASE WHEN $snapshot_date >= models.last_seen THEN r.created_at ELSE models.created_at END,
+    last_modified = CASE WHEN $snapshot_date >= models.last_seen THEN r.last_modified ELSE models.last_modified END,
+    pipeline_tag = CASE WHEN $snapshot_date >= models.last_seen THEN r.pipeline_tag ELSE models.pipeline_tag END,
+    library_name = CASE WHEN $snapshot_date >= models.last_seen THEN r.library_name ELSE models.library_name END,
+    license = CASE WHEN $snapshot_date >= models.last_seen THEN r.license ELSE models.license END,
+    tags = CASE WHEN $snapshot_date >= models.last_seen THEN r.tags ELSE models.tags END,
+    gated = CASE WHEN $snapshot_date >= models.last_seen THEN r.gated ELSE models.gated END,
+    private = CASE WHEN $snapshot_date >= models.last_seen THEN r.private ELSE models.private END,
     first_seen = least(models.first_seen, $snapshot_date),
     last_seen = greatest(models.last_seen, $snapshot_date),
     gone_since = CASE WHEN models.gone_since <= $snapshot_date THEN NULL ELSE models.gone_since END
@@ -25,8 +34,10 @@ FROM run_models r
 ANTI JOIN models m ON m.hub = r.hub AND m.model_id = r.model_id
 ORDER BY r.hub, r.model_id;
 
+-- After the update, last_seen = this snapshot exactly when no newer snapshot listed the model.
 CREATE OR REPLACE TEMP TABLE run_keys AS
-SELECT m.model_key, r.hub, r.model_id, r.page, r.downloads, r.downloads_all_time, r.likes
+SELECT m.model_key, r.hub, r.model_id, r.page, r.downloads, r.downloads_all_time, r.likes,
+       m.last_seen = $snapshot_date AS newest
 FROM run_models r JOIN models m ON m.hub = r.hub AND m.model_id = r.model_id;
 
 DELETE FROM model_snapshot_facts
@@ -37,14 +48,14 @@ SELECT model_key, $snapshot_date, downloads, downloads_all_time, likes
 FROM run_keys
 ORDER BY model_key;
 
--- A child's edges are as its latest listing says: replace them, never append.
+-- A child's edges are as its latest listing says: replace them, never append (an older snapshot's stay out).
 DELETE FROM lineage
-WHERE EXISTS (SELECT 1 FROM run_keys k WHERE k.hub = lineage.hub AND k.model_id = lineage.child_id);
+WHERE EXISTS (SELECT 1 FROM run_keys k WHERE k.newest AND k.hub = lineage.hub AND k.model_id = lineage.child_id);
 
 INSERT INTO lineage
 SELECT DISTINCT s.hub, s.child_id, s.parent_id, s.relation, s.provenance
 FROM stage_lineage s
-JOIN run_keys k ON k.hub = s.hub AND k.model_id = s.child_id AND k.page = s.page
+JOIN run_keys k ON k.hub = s.hub AND k.model_id = s.child_id AND k.page = s.page AND k.newest
 WHERE s.run_id = $run_id;
 
 DROP TABLE run_keys;
