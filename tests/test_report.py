@@ -71,7 +71,7 @@ def _collect_days(con) -> None:
             config.github.api_url, config.github.retry_wait = github.url, 0.01
             config.modelscope.readme_pause = 0.0  # a local stand-in needs no pacing
             for name in ("huggingface", "modelscope", "github"):
-                collect(con, sources.build(name, config, con), snapshot_date=day)
+                collect(con, sources.build(name, config, con, day), snapshot_date=day)
 
 
 def test_every_trend_chart_is_drawn_from_data_with_its_csv_beside_it(built):

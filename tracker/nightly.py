@@ -16,6 +16,7 @@ from tracker.pipeline import CollectionFailed, Summary, collect, today
 from tracker.reports import check as claim_checks
 from tracker.warehouse import db, sql
 from tracker.warehouse.db import WarehouseError
+from tracker.warehouse.publish import OutputError
 
 log = logging.getLogger("tracker")
 
@@ -82,7 +83,7 @@ def check_and_report(config: Config, db_path: Path, report: NightReport) -> Nigh
         from tracker.reports import render  # matplotlib loads only when a report is drawn
 
         report.report_path = render.write_report(con, Path(config.report_dir), verdicts)
-    except (claim_checks.CheckError, WarehouseError, duckdb.Error) as error:
+    except (claim_checks.CheckError, WarehouseError, OutputError, duckdb.Error) as error:
         report.check_error = str(error).strip().splitlines()[0]
         log.error("checks could not run: %s", report.check_error)
         return report
