@@ -57,7 +57,7 @@ from tracker.collectors.records import (
     excerpt,
     public_url,
 )
-from tracker.collectors.waiting import check_stop, pause
+from tracker.collectors.waiting import check_stop, pause, within_deadline
 
 HUB = "modelscope"
 PAGE_SIZE = 50            # listModels: page_size maximum 50
@@ -92,7 +92,9 @@ class Settings:
     readme_budget: int = 2000    # getModel requests a run may make for readmes
     readme_pause: float = 0.5    # seconds between two of them
     readmes: Mapping[str, ReadmeRead] = field(default_factory=dict)  # model id -> its last read readme
-    retries: int = 6             # of one request refused as throttled or failed by the server or network
+    retries: int = 3             # of one request refused as throttled or failed by the server or network
+    timeout: float = 30.0        # seconds to connect, and for each read
+    deadline: float = 60.0       # seconds for one whole answer, however slowly its bytes come
     retry_wait: float = 2.0      # seconds before the first retry; doubles after each
     tolerance: float = 0.001     # share of the total that may be added or removed during a run
     max_requests: int = 100_000  # listing requests of one run; past them, the run ends incomplete
@@ -351,7 +353,7 @@ def _client(settings: Settings) -> OpenAPIClient:
         raise CollectorError(f"ModelScope endpoint {settings.endpoint!r} is not an http(s) URL "
                              "(modelscope.endpoint in the configuration, or MODELSCOPE_ENDPOINT)")
     # One attempt per SDK call: the retries are the collector's, whose waits a stop request ends.
-    return OpenAPIClient(settings.config(), max_retries=1)
+    return OpenAPIClient(settings.config(), max_retries=1, timeout=settings.timeout)
 
 
 def _is_http(endpoint: str | None) -> bool:
@@ -364,7 +366,7 @@ def call(request, where: str, settings: Settings) -> Any:
     for attempt in range(settings.retries + 1):
         check_stop(f"ModelScope {where}")
         try:
-            data = request()
+            data = within_deadline(request, settings.deadline, f"ModelScope {where}")
             return None if data is None else _as_object(data, where)
         except TRANSIENT as error:
             if attempt == settings.retries:

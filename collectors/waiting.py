@@ -42,3 +42,26 @@ class Deadline:
         if self.clock() > self.ends:
             raise CollectorError(f"{self.where}: no complete answer within {self.seconds:.0f} s "
                                  "(request_deadline in the configuration)")
+
+
+def within_deadline(request, seconds: float, where: str):
+    """`request()`'s result, unless it takes longer than `seconds` in all or a stop is asked for meanwhile.
+
+    For a client that reads a whole answer itself (an SDK call): the call runs on a worker thread, and a
+    stalled one is left to its own read timeout, so a trickling body cannot hold the run."""
+    done, outcome = threading.Event(), {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = request()
+        except BaseException as error:  # handed to the caller, which raises it
+            outcome["error"] = error
+        done.set()
+
+    threading.Thread(target=work, name="request", daemon=True).start()
+    deadline = Deadline(seconds, where)
+    while not done.wait(0.1):
+        deadline.check()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

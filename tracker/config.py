@@ -43,6 +43,8 @@ class ModelScope:
     readme_pause: float = 0.5   # seconds between two readme requests
     retry_wait: float = 2.0     # seconds before the first retry of a throttled or failed request; doubles after
     tolerance: float = 0.001    # share of the catalogue that may be added or removed during a run
+    timeout: float = 30.0       # seconds to connect, and for each read
+    deadline: float = 60.0      # seconds for one whole answer, however slowly its bytes come
     schedule: str = "0 2 * * *"
 
     def __post_init__(self):
@@ -51,6 +53,8 @@ class ModelScope:
         _in_range("modelscope.readme_pause", self.readme_pause, 0.0, 60.0)
         _in_range("modelscope.retry_wait", self.retry_wait, 0.0, 300.0)
         _in_range("modelscope.tolerance", self.tolerance, 0.0, 0.05)
+        _in_range("modelscope.timeout", self.timeout, 0.1, 600.0)
+        _in_range("modelscope.deadline", self.deadline, 0.1, 3600.0)
 
 
 def _in_range(name: str, value, low, high) -> None:

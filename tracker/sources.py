@@ -67,7 +67,7 @@ def modelscope_settings(config: Config, con: duckdb.DuckDBPyConnection | None = 
         endpoint=c.endpoint or os.environ.get("MODELSCOPE_ENDPOINT") or None, token=configuration.token("modelscope"),
         owner=c.owner or None, page_size=c.page_size, readme_lineage=c.readme_lineage,
         readme_budget=c.readme_budget, readme_pause=c.readme_pause, readmes=readmes,
-        retry_wait=c.retry_wait, tolerance=c.tolerance,
+        retry_wait=c.retry_wait, tolerance=c.tolerance, timeout=c.timeout, deadline=c.deadline,
     )
 
 
