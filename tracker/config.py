@@ -49,6 +49,9 @@ class GitHub:
     min_stars: int = 100        # repositories at or above this are enumerated one by one
     owner_refresh_days: int = 90
     retry_wait: float = 1.0
+    max_wait: float = 900.0     # the longest single wait (Retry-After, rate-limit reset, backoff); longer fails the run
+    timeout: float = 30.0       # seconds between two reads of one answer
+    request_deadline: float = 60.0  # seconds for one whole answer, however slowly it trickles in
     schedule: str = "0 3 * * *"
 
 
