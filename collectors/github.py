@@ -303,11 +303,11 @@ def _repo_pages(client: Client, settings: Settings, cursor: dict) -> Iterator[Pa
         else:
             del stack[0]
             page = 1
-        if not stack and topic is not None and topic + 1 < len(settings.topics):
-            stack, topic = [root_window(settings.today)], topic + 1
         repos = [repo_record(item, query, position) for position, item in enumerate(items, 1)]
         repos = [repo for repo in repos if not _found_earlier(repo, settings, topic)]
         owners = _owner_records(client, settings, repos, known)
+        if not stack and topic is not None and topic + 1 < len(settings.topics):
+            stack, topic = [root_window(settings.today)], topic + 1
         after = _repos_cursor(stack, page, topic, cursor["or"]) if stack else None
         yield Page({"repos": repos, "owners": owners}, json.dumps(after) if after else None)
 
@@ -471,4 +471,5 @@ def _message_of(answer: Answer) -> str:
         body = answer.json()
     except ValueError:
         return ""
-    return excerpt(body.get("message", "")) if isinstance(body, dict) else ""
+    message = body.get("message") if isinstance(body, dict) else None
+    return message[:200] if isinstance(message, str) else ""
