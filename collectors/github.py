@@ -149,13 +149,12 @@ def doctor_checks(settings: Settings) -> list[Check]:
     token = _token_check(client, settings)
     if not token.ok:
         return [token]  # every further request would be refused the same way
-    checks = [token, _budget_check(client, settings)]
-    for check in (_or_check, _cap_check):
+    checks = [token]
+    for assumption, check in ASSUMPTIONS:
         try:
             checks.append(check(client, settings))
         except CollectorError as error:
-            checks.append(Check(SOURCE, check.__doc__ or "", f"failed: {error}", "the run will fail the same way",
-                                False))
+            checks.append(Check(SOURCE, assumption, f"failed: {error}", "the run will fail the same way", False))
     return checks
 
 
@@ -179,10 +178,11 @@ def _token_check(client: Client, settings: Settings) -> Check:
 
 
 def _budget_check(client: Client, settings: Settings) -> Check:
-    """The search rate limit and what is left of it, from /rate_limit (which spends none)."""
-    assumption = "/rate_limit gives the search budget"
+    """The search rate limit and what is left of it, from /rate_limit (which spends none of it)."""
+    assumption = BUDGET
     body = _json(_rate_limit(client, settings))
-    search = body.get("resources", {}).get("search") if isinstance(body, dict) else None
+    resources = body.get("resources") if isinstance(body, dict) else None
+    search = resources.get("search") if isinstance(resources, dict) else None
     if not isinstance(search, dict) or as_int(search.get("limit")) is None:
         return Check(SOURCE, assumption, f"no resources.search in the answer: {excerpt(body)}",
                      "waits only when a search is refused", False)
@@ -191,17 +191,15 @@ def _budget_check(client: Client, settings: Settings) -> Check:
 
 
 def _or_check(client: Client, settings: Settings) -> Check:
-    """OR between topic qualifiers is honoured"""
     probe = or_probe(client, settings)
     action = ("one OR query per window, enumerated as one query" if probe.honoured else
               "counts by inclusion-exclusion over AND queries, enumerates topic by topic without duplicates")
-    return Check(SOURCE, "OR between topic qualifiers is honoured (either way is handled)",
+    return Check(SOURCE, OR_HONOURED,
                  f"{'honoured' if probe.honoured else 'not honoured'}: {probe.observed}", action, True)
 
 
 def _cap_check(client: Client, settings: Settings) -> Check:
-    """a search serves at most its first 1,000 results"""
-    assumption = f"a search serves at most its first {SEARCH_CAP:,} results"
+    assumption = CAP
     query = f"topic:{settings.topics[0]}"
     total = _search(client, settings, query, 1, 1)["total_count"]
     if total <= SEARCH_CAP:
@@ -213,6 +211,12 @@ def _cap_check(client: Client, settings: Settings) -> Check:
     observed = (f"page {beyond} of {query} ({total:,} results) answered "
                 + ("with results: the cap is higher" if served else f"HTTP {answer.status_code} {_message_of(answer)}"))
     return Check(SOURCE, assumption, observed, "splits creation windows until each holds at most the cap", True)
+
+
+BUDGET = "/rate_limit gives the search budget"
+OR_HONOURED = "OR between topic qualifiers is honoured (either way is handled)"
+CAP = f"a search serves at most its first {SEARCH_CAP:,} results"
+ASSUMPTIONS = ((BUDGET, _budget_check), (OR_HONOURED, _or_check), (CAP, _cap_check))
 
 
 # --- search totals -------------------------------------------------------------------------------

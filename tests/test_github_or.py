@@ -150,3 +150,13 @@ def test_doctor_fails_on_a_refused_token_and_says_what_to_do():
     assert anonymous["GITHUB_TOKEN is accepted"].ok and "anonymous" in anonymous["GITHUB_TOKEN is accepted"].observed
     assert anonymous["/rate_limit gives the search budget"].observed.startswith("limit 10 a minute")
     assert anonymous["a search serves at most its first 1,000 results"].observed.startswith("not testable")
+
+
+def test_doctor_reports_a_search_that_fails_as_a_failed_assumption_not_a_crash():
+    with GitHubStandIn([], [], search_limit=30) as hub:
+        hub.add_fault("status", path="/search/repositories", status=400, times=100,
+                      body={"message": "Problems parsing JSON"})
+        checks = doctor(hub)
+    assert checks["GITHUB_TOKEN is accepted"].ok and checks["/rate_limit gives the search budget"].ok
+    for name in ("OR between topic qualifiers is honoured", "a search serves at most its first 1,000 results"):
+        assert not checks[name].ok and "HTTP 400 Problems parsing JSON" in checks[name].observed
