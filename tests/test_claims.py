@@ -238,7 +238,7 @@ def collect_github(con, repos, owners, first_year: int = 2026):
     with GitHubStandIn(repos, owners, search_limit=10_000, core_limit=10_000) as hub:
         config = Config()
         config.github.api_url, config.github.retry_wait, config.github.first_year = hub.url, 0.01, first_year
-        return collect(con, github_source(config, con), snapshot_date=DAY)
+        return collect(con, github_source(config, con, DAY), snapshot_date=DAY)
 
 
 def test_china_fourth_after_the_us_europe_as_one_region_and_india_supports_the_rank(con):

@@ -40,7 +40,7 @@ def warehouse(tmp_path_factory):
         with GitHubStandIn(repos, world.owners, search_limit=10_000, core_limit=10_000) as stand_in:
             config = Config()
             config.github.api_url, config.github.retry_wait = stand_in.url, 0.01
-            collect(con, github_source(config, con), snapshot_date=day)
+            collect(con, github_source(config, con, day), snapshot_date=day)
     con.close()
     return path
 

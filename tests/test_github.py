@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
 import logging
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 import requests
@@ -25,6 +24,7 @@ REPOS = ("SELECT repo_id, full_name, owner_login, owner_type, created_at, pushed
 SNAPSHOTS = "SELECT repo_id, snapshot_date, stars, forks, open_issues FROM repo_snapshots ORDER BY ALL"
 OWNERS = "SELECT login, type, name, company, location, country_code, created_at, fetched_at FROM owners ORDER BY login"
 COUNTS = "SELECT query, window_start, window_end, total_count, snapshot_date FROM search_counts ORDER BY ALL"
+DAY = date(2026, 11, 20)  # the runs' snapshot date: set here, never read from the clock
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,7 @@ def token(monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
 
-def run(db_file, hub: GitHubStandIn | None, snapshot_date: date | None = None, **settings):
+def run(db_file, hub: GitHubStandIn | None, snapshot_date: date = DAY, **settings):
     """One collection through the pipeline, with a Source built from a Config as the CLI builds it."""
     config = Config()
     config.github.api_url = hub.url if hub else ""
@@ -41,7 +41,7 @@ def run(db_file, hub: GitHubStandIn | None, snapshot_date: date | None = None, *
         setattr(config.github, key, value)
     con = db.connect(db_file)
     try:
-        return collect(con, github_source(config, con), snapshot_date=snapshot_date)
+        return collect(con, github_source(config, con, snapshot_date), snapshot_date=snapshot_date)
     finally:
         con.close()
 
@@ -54,20 +54,18 @@ def enumerable(repos, min_stars: int = 100) -> list[SimRepo]:
     return sorted((r for r in repos if is_ai(r) and r.stars >= min_stars), key=lambda r: r.id)
 
 
-def expected_counts(repos, first_year: int, today: date) -> list[tuple[date, date, int]]:
-    windows = [(date(y, 1, 1), date(y, 12, 31)) for y in range(first_year, today.year)]
-    windows += [(date(today.year, m, 1), date(today.year, m, calendar.monthrange(today.year, m)[1]))
-                for m in range(1, today.month + 1)]
-    return [(first, last, sum(is_ai(r) and first <= r.created_at.date() <= last for r in repos))
+def expected_counts(repos, first_year: int, day: date = DAY, topics=AI_TOPICS) -> list[tuple[date, date, int]]:
+    """Whole years from `first_year` to the year before `day`, then each month of `day`'s year up to its own."""
+    windows = [(date(y, 1, 1), date(y, 12, 31)) for y in range(first_year, day.year)]
+    next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    month_starts = [date(day.year, m, 1) for m in range(1, day.month + 1)] + [next_month]
+    windows += [(first, following - timedelta(days=1)) for first, following in zip(month_starts, month_starts[1:])]
+    return [(first, last, sum(is_ai(r, topics) and first <= r.created_at.date() <= last for r in repos))
             for first, last in windows]
 
 
 def searches(hub: GitHubStandIn) -> list:
     return hub.requests_to("/search/repositories")
-
-
-def today() -> date:
-    return datetime.now(timezone.utc).date()
 
 
 def test_loads_exactly_what_the_stand_in_serves(db_file):
@@ -77,14 +75,14 @@ def test_loads_exactly_what_the_stand_in_serves(db_file):
     wanted = enumerable(ecosystem.repos)
     assert summary.status == "succeeded" and len(wanted) > 150
     assert [r[:2] for r in rows(db_file, REPOS)] == [(r.id, r.full_name) for r in wanted]
-    assert rows(db_file, SNAPSHOTS) == [(r.id, today(), r.stars, r.forks, r.open_issues) for r in wanted]
+    assert rows(db_file, SNAPSHOTS) == [(r.id, DAY, r.stars, r.forks, r.open_issues) for r in wanted]
     definition = "(" + " OR ".join(f"topic:{t}" for t in AI_TOPICS) + ")"
-    assert rows(db_file, COUNTS) == [(definition, first, last, total, today())
-                                     for first, last, total in expected_counts(ecosystem.repos, 2011, today())]
+    assert rows(db_file, COUNTS) == [(definition, first, last, total, DAY)
+                                     for first, last, total in expected_counts(ecosystem.repos, 2011, DAY)]
     by_name = {row[1]: row for row in rows(db_file, REPOS)}
     assert by_name["deepseek-ai/DeepSeek-R1"] == (90_000_006, "deepseek-ai/DeepSeek-R1", "deepseek-ai", "Organization", datetime(2025, 1, 20, 12, 8),
                   datetime(2025, 2, 19, 17, 8), "Python", "apache-2.0", ["llm", "artificial-intelligence"],
-                  "DeepSeek-R1: open models", False, False, today(), today())
+                  "DeepSeek-R1: open models", False, False, DAY, DAY)
     owners = rows(db_file, OWNERS)
     assert [o[0] for o in owners] == sorted({r.owner for r in wanted})
     qwen = next(o for o in owners if o[0] == "QwenLM")
@@ -102,7 +100,7 @@ def test_5000_repositories_of_one_year_are_all_enumerated_by_splitting_windows(d
         summary = run(db_file, hub, first_year=2025)
     assert rows(db_file, "SELECT count(*), count(DISTINCT repo_id), min(created_at) >= '2025-01-01' FROM repos") == [
         (5000, 5000, True)]
-    assert summary.records == 5000 + 12  # repositories, plus one search total per count window
+    assert summary.records == 5000 + 12  # repositories, plus one search total per count window: 2025, then 11 months
     pages = [int(r.arg("page")) for r in searches(hub) if "stars:>=" in r.arg("q")]
     assert max(pages) <= 10 and pages.count(1) > 5  # never past the cap: the year was split
 
@@ -143,15 +141,16 @@ def test_403_and_429_rate_limit_answers_are_waited_out(db_file, caplog):
     caplog.set_level(logging.INFO, logger="tracker")
     repos = [SimRepo(i, f"lab{i % 3}/r{i}", datetime(2026, 2, 1) + timedelta(hours=i), 300, topics=("llm",))
              for i in range(30)]
-    with GitHubStandIn(repos, [SimOwner("lab0"), SimOwner("lab1")], search_limit=20, search_window=1.0) as hub:
-        for _ in range(21):  # another process with the same token has spent the search budget
-            requests.get(f"{hub.url}/search/repositories", params={"q": "llm"},
-                         headers={"Authorization": f"Bearer {TOKEN}"})
+    with GitHubStandIn(repos, [SimOwner("lab0"), SimOwner("lab1")], search_limit=10_000) as hub:
+        # GitHub's secondary limits answer 403 or 429, with Retry-After; a fault, so no race with the clock
+        searches_refused = hub.add_fault("status", path="/search/repositories", status=403, times=2, after=3,
+                                         headers={"Retry-After": "1", "X-RateLimit-Resource": "search"},
+                                         body={"message": "You have exceeded a secondary rate limit."})
         hub.add_fault("status", path="/users/", status=429, headers={"Retry-After": "1"},
                       body={"message": "You have exceeded a secondary rate limit."})
         summary = run(db_file, hub, first_year=2026)
-    assert summary.status == "succeeded" and hub.refusals >= 2
-    assert "search rate limit answered 403, waiting" in caplog.text
+    assert summary.status == "succeeded" and searches_refused.times == 0
+    assert "search rate limit answered 403, waiting 1.0 s" in caplog.text
     assert "core rate limit answered 429, waiting 1.0 s" in caplog.text
     assert rows(db_file, "SELECT count(*), count(DISTINCT owner_login) FROM repos") == [(30, 3)]
     assert rows(db_file, "SELECT login, type FROM owners ORDER BY login") == [
@@ -176,7 +175,7 @@ def test_owners_are_fetched_once_and_refreshed_only_when_stale(db_file):
         con = db.connect(db_file)
         con.execute("UPDATE owners SET fetched_at = fetched_at - INTERVAL 91 DAY WHERE login IN (?, ?)", stale)
         con.close()
-        run(db_file, hub, snapshot_date=today() + timedelta(days=1))  # a later day: new snapshot rows
+        run(db_file, hub, snapshot_date=DAY + timedelta(days=1))  # a later day: new snapshot rows
     assert sorted(r.path.rsplit("/", 1)[1] for r in hub.requests_to("/users/")[len(owner_logins):]) == sorted(stale)
     assert rows(db_file, "SELECT count(*), count(DISTINCT snapshot_date) FROM repo_snapshots") == [
         (2 * len(first["snapshots"]), 2)]
@@ -224,7 +223,7 @@ def test_a_truncated_page_fails_the_run_naming_the_request_and_the_rerun_resumes
     repos = [SimRepo(i, f"u{i % 40}/r{i}", datetime(2025, 1, 1) + timedelta(hours=7 * i), 100 + i, topics=("llm",))
              for i in range(450)]
     owners = [SimOwner(f"u{i}", location="Shanghai") for i in range(40)]
-    counted = 1 + today().month  # 2025, then each month of this year
+    counted = 1 + DAY.month  # 2025, then each month of the snapshot's year
     with GitHubStandIn(repos, owners, search_limit=10_000) as hub:
         hub.add_fault("truncate", path="/search/repositories", after=counted + 2)
         with pytest.raises(CollectionFailed) as failure:
@@ -242,7 +241,7 @@ def test_a_truncated_page_fails_the_run_naming_the_request_and_the_rerun_resumes
     again = searches(hub)[before:]
     assert all("stars:>=" in r.arg("q") for r in again) and again[0].arg("page") == "3"
     assert [r[0] for r in rows(db_file, REPOS)] == sorted(r.id for r in repos)
-    assert rows(db_file, SNAPSHOTS) == [(r.id, today(), r.stars, 0, 0) for r in repos]
+    assert rows(db_file, SNAPSHOTS) == [(r.id, DAY, r.stars, 0, 0) for r in repos]
     assert len(hub.requests_to("/users/")) == 40  # owners fetched before the failure were not fetched again
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tracker import config as configuration
 from tracker import nightly, output, sources
-from tracker.pipeline import request_stop
+from tracker.pipeline import request_stop, today
 from tracker.reports import check as claim_checks
 from tracker.reports.registry import RegistryError
 from tracker.warehouse import export
@@ -338,7 +338,7 @@ def cmd_doctor(args) -> int:
 
     config = load_config(args)
     names = [n for n in sources.SOURCE_NAMES if n in doctor.PROBES] if args.source == "all" else [args.source]
-    found = doctor.checks(config, names)
+    found = doctor.checks(config, names, today())
     output.write_rows(doctor.rows(found), args.format, sys.stdout)
     return EXIT_OK if all(c.ok for c in found) else EXIT_SOURCE_FAILED
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 
 CONFIG_FILE = "tracker.toml"
 AI_TOPICS = ["machine-learning", "deep-learning", "artificial-intelligence", "llm", "large-language-models"]
+GITHUB_TOPIC = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")  # GitHub's rule for topic names
 TOKEN_VARIABLES = {"huggingface": "HF_TOKEN", "modelscope": "MODELSCOPE_API_TOKEN", "github": "GITHUB_TOKEN"}
 
 
@@ -71,7 +73,26 @@ class GitHub:
     min_stars: int = 100        # repositories at or above this are enumerated one by one
     owner_refresh_days: int = 90
     retry_wait: float = 1.0
+    max_wait: float = 900.0     # the longest single wait (Retry-After, rate-limit reset, backoff); longer fails the run
+    timeout: float = 30.0       # seconds between two reads of one answer
+    request_deadline: float = 60.0  # seconds for one whole answer, however slowly it trickles in
     schedule: str = "0 3 * * *"
+
+    def __post_init__(self) -> None:
+        """Ranges and formats, checked where the values are read; one line naming the key."""
+        def refuse(key: str, rule: str, shown: bool = True) -> None:
+            raise ConfigError(f"'github.{key}' {rule}" + (f", got {getattr(self, key)!r}" if shown else ""))
+
+        if self.api_url and not re.fullmatch(r"https?://[^/\s:@]+(:\d{1,5})?(/\S*)?", self.api_url):
+            refuse("api_url", "must be an http(s) URL without credentials", shown=False)  # it may hold a secret
+        if not 1 <= len(self.topics) <= 6 or not all(GITHUB_TOPIC.fullmatch(t) for t in self.topics):
+            refuse("topics", "must be 1 to 6 GitHub topics (lowercase letters, digits, hyphens, up to 50)")
+        for key, low in (("first_year", 2008), ("min_stars", 0), ("owner_refresh_days", 0), ("retry_wait", 0)):
+            if getattr(self, key) < low:
+                refuse(key, f"must be at least {low}")
+        for key in ("max_wait", "timeout", "request_deadline"):
+            if not 0 < getattr(self, key) < float("inf"):
+                refuse(key, "must be a positive number of seconds")
 
 
 @dataclass

@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from tracker import config as configuration
 from tracker import sources
 from tracker.collectors.records import Check
 from tracker.config import Config
 
 
-def checks(config: Config, names: list[str]) -> list[Check]:
-    """Every check of the named sources, in order; a source's checks come from its own collector."""
+def checks(config: Config, names: list[str], day: date) -> list[Check]:
+    """Every check of the named sources on `day`, in order; a source's checks come from its own collector."""
     found: list[Check] = []
     for name in names:
-        found += PROBES[name](config)
+        found += PROBES[name](config, day)
     return found
 
 
-def _huggingface(config: Config) -> list[Check]:
+def _huggingface(config: Config, day: date) -> list[Check]:
     from tracker.collectors import huggingface
 
     return huggingface.doctor_checks(sources.huggingface_settings(config))
 
 
-def _modelscope(config: Config) -> list[Check]:
+def _modelscope(config: Config, day: date) -> list[Check]:
     from tracker.collectors import modelscope
 
     return modelscope.doctor_checks(sources.modelscope_settings(config))
 
 
-PROBES = {"huggingface": _huggingface, "modelscope": _modelscope}
+def _github(config: Config, day: date) -> list[Check]:
+    from tracker.collectors import github
+
+    return github.doctor_checks(github.settings_from(config.github, day, configuration.token("github")))
+
+
+PROBES = {"huggingface": _huggingface, "modelscope": _modelscope, "github": _github}
 
 
 def rows(found: list[Check]) -> list[dict]:

@@ -1,24 +1,41 @@
-"""HTTP policy for the requests-based sources: timeouts, retries with backoff, and waiting out rate limits."""
+"""HTTP policy for the requests the tracker makes itself: bounded time, bounded waits, one origin.
+
+Every wait (Retry-After, a rate-limit reset, backoff) goes through `collectors.waiting.pause`, so it has a
+ceiling and ends at once on SIGTERM/Ctrl-C; every request has an overall deadline, checked for each chunk of
+its body, so a body that trickles in cannot hold a run; every URL asked for, redirects included, must be on the
+configured API's scheme, host and port, so a token never leaves for another host.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable
-from urllib.parse import unquote_plus, urlsplit
+from typing import Any, Callable
+from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import requests
 
+from tracker.collectors.records import CollectorError
+from tracker.collectors.waiting import MAX_WAIT_SECONDS, Deadline, StopRequested, check_stop, pause
+
 USER_AGENT = "ai-ecosystem-tracker/0.1"
-TIMEOUT_SECONDS = (10, 60)          # connect, read
-RETRIES = 5                         # further attempts after a 5xx, a dropped connection or a timeout
+CONNECT_SECONDS = 10.0              # to open a connection
+READ_SECONDS = 30.0                 # between two reads of one answer
+DEADLINE_SECONDS = 60.0             # for one whole answer, headers and body, however slowly it comes
+RETRIES = 5                         # further attempts after a 5xx or a dropped connection
+SLOW_RETRIES = 1                    # further attempts after a timeout: a silent host fails in about a minute
 MAX_BACKOFF_SECONDS = 8.0           # the wait doubles from `retry_wait` up to this
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 LIMIT_STATUSES = frozenset({403, 429})
+REDIRECT_STATUSES = frozenset({301, 302, 307, 308})
+MAX_REDIRECTS = 3
 RESET_MARGIN_SECONDS = 1.0          # resets are whole seconds on the server's clock, which may run ahead of ours
 SECONDARY_WAIT_SECONDS = 60.0       # GitHub: a limit answer naming no time means "wait at least a minute"
 MAX_LIMIT_WAITS = 8                 # consecutive rate-limit answers to one request before giving up
+CHUNK_BYTES = 64 * 1024
+MAX_BODY_BYTES = 64 * 1024 * 1024   # a search page is about 0.5 MB; anything near this is not an API answer
 DISPLAY_CHARS = 300                 # enough for a search query with five topics and its page number
 
 log = logging.getLogger("tracker")
@@ -26,6 +43,10 @@ log = logging.getLogger("tracker")
 
 class HttpError(Exception):
     """A request failed for good; the message names the request and what went wrong."""
+
+
+class TooSlow(Exception):
+    """An answer did not arrive whole within its deadline (retried like a timeout)."""
 
 
 def new_session(headers: dict[str, str] | None = None) -> requests.Session:
@@ -36,39 +57,81 @@ def new_session(headers: dict[str, str] | None = None) -> requests.Session:
 
 
 @dataclass
+class Answer:
+    """One whole HTTP answer, its body read within the request's deadline."""
+
+    status_code: int
+    headers: requests.structures.CaseInsensitiveDict
+    url: str
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+@dataclass
 class Client:
-    """GETs through one session; retries what may pass, sleeps through rate limits, and says so."""
+    """GETs through one session on one origin; retries what may pass, waits out rate limits, and says so."""
 
     name: str                                        # the source, as log lines name it
     session: requests.Session
+    origin: str                                      # the configured API URL: every request must be on it
     retry_wait: float = 1.0
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.time
+    max_wait: float = MAX_WAIT_SECONDS               # the longest single wait before the run fails instead
+    read_timeout: float = READ_SECONDS
+    deadline: float = DEADLINE_SECONDS
+    clock: Callable[[], float] = time.time           # epoch seconds, to read X-RateLimit-Reset against
     waited: float = 0.0                              # seconds spent waiting out rate limits
     resets: dict[str, float] = field(default_factory=dict)  # exhausted resource -> epoch second it refills
 
-    def get(self, url: str, params=None, resource: str = "core", ok: tuple[int, ...] = (200,)) -> requests.Response:
-        """A response whose status is in `ok`; anything else that cannot be retried raises HttpError."""
-        failures = limits = 0
+    def get(self, url: str, params=None, resource: str = "core", ok: tuple[int, ...] = (200,)) -> Answer:
+        """An answer whose status is in `ok`; anything else that cannot be retried raises HttpError."""
+        failures = slow = limits = 0
         while True:
+            check_stop(f"{self.name}: {describe(url, params)}")
             self._wait_for(resource)
             try:
-                response = self.session.get(url, params=params, timeout=TIMEOUT_SECONDS)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as error:
-                failures = self._back_off(failures, describe(url, params), _first_line(error))
+                answer = self._fetch(url, params)
+            except (requests.Timeout, TooSlow) as error:
+                slow = self._back_off(slow, SLOW_RETRIES, describe(url, params), _first_line(error))
                 continue
-            self._note_budget(response, resource)
-            wait = limit_wait(response, self.clock(), limits)
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
+                failures = self._back_off(failures, RETRIES, describe(url, params), _first_line(error))
+                continue
+            self._note_budget(answer, resource)
+            wait = limit_wait(answer, self.clock(), limits)
             if wait is not None and limits < MAX_LIMIT_WAITS:
                 limits += 1
-                self._pause(wait, f"{_resource(response, resource)} rate limit answered {response.status_code}",
+                self._pause(wait, f"{_resource(answer, resource)} rate limit answered {answer.status_code}",
                             logging.WARNING)
-            elif response.status_code in RETRY_STATUSES:
-                failures = self._back_off(failures, describe(response.url), f"HTTP {response.status_code}")
-            elif response.status_code in ok:
-                return response
+            elif answer.status_code in RETRY_STATUSES:
+                failures = self._back_off(failures, RETRIES, describe(answer.url), f"HTTP {answer.status_code}")
+            elif answer.status_code in ok:
+                return answer
             else:
-                raise HttpError(f"{describe(response.url)}: HTTP {response.status_code} {_message(response)}")
+                raise HttpError(f"{describe(answer.url)}: HTTP {answer.status_code} {_message(answer)}")
+
+    def _fetch(self, url: str, params) -> Answer:
+        """One answer, following redirects only within the origin, all within one deadline."""
+        deadline = Deadline(self.deadline, "the answer")
+        for _ in range(MAX_REDIRECTS + 1):
+            self.check_origin(url)
+            with self.session.get(url, params=params, timeout=(CONNECT_SECONDS, self.read_timeout),
+                                  stream=True, allow_redirects=False) as response:
+                if response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
+                    url, params = urljoin(response.url, response.headers["Location"]), None
+                    continue
+                return Answer(response.status_code, response.headers, response.url, _body(response, deadline))
+        raise HttpError(f"{describe(url)}: more than {MAX_REDIRECTS} redirects")
+
+    def check_origin(self, url: str) -> None:
+        if _origin(url) != _origin(self.origin):
+            raise HttpError(f"{self.name}: refusing {url!r}: not on the configured API {self.origin!r} "
+                            "(scheme, host and port must match)")
 
     def _wait_for(self, resource: str) -> None:
         """Sleep until an exhausted budget refills, rather than spend a request on a refusal."""
@@ -76,37 +139,56 @@ class Client:
         if reset is not None and reset > self.clock():
             self._pause(reset - self.clock() + RESET_MARGIN_SECONDS, f"{resource} rate limit reached", logging.INFO)
 
-    def _note_budget(self, response: requests.Response, resource: str) -> None:
-        remaining = _number(response.headers.get("X-RateLimit-Remaining"))
-        reset = _number(response.headers.get("X-RateLimit-Reset"))
+    def _note_budget(self, answer: Answer, resource: str) -> None:
+        remaining = _number(answer.headers.get("X-RateLimit-Remaining"))
+        reset = _number(answer.headers.get("X-RateLimit-Reset"))
         if remaining == 0 and reset is not None:
-            self.resets[_resource(response, resource)] = reset
+            self.resets[_resource(answer, resource)] = reset
 
-    def _back_off(self, failures: int, request: str, problem: str) -> int:
-        if failures >= RETRIES:
-            raise HttpError(f"{request}: {problem} (gave up after {RETRIES} retries)")
+    def _back_off(self, failures: int, allowed: int, request: str, problem: str) -> int:
+        if failures >= allowed:
+            raise HttpError(f"{request}: {problem} (gave up after {allowed} {'retry' if allowed == 1 else 'retries'})")
         wait = min(self.retry_wait * 2 ** failures, MAX_BACKOFF_SECONDS)
         log.warning("%s: %s: %s, retrying in %.1f s", self.name, request, problem, wait)
-        self.sleep(wait)
+        pause(wait, f"{self.name}: backoff after {problem}", self.max_wait)
         return failures + 1
 
     def _pause(self, seconds: float, why: str, level: int) -> None:
         log.log(level, "%s: %s, waiting %s s", self.name, why, _seconds(seconds))
-        self.sleep(seconds)
+        pause(seconds, f"{self.name}: {why}", self.max_wait)
         self.waited += seconds
 
 
-def limit_wait(response: requests.Response, now: float, earlier: int = 0) -> float | None:
-    """Seconds to wait when `response` is a rate-limit refusal (403/429), else None."""
-    if response.status_code not in LIMIT_STATUSES:
+def _body(response: requests.Response, deadline: Deadline) -> bytes:
+    """The body, chunk by chunk as it arrives, the deadline checked before each read."""
+    chunks, size = [], 0
+    while True:
+        try:
+            deadline.check()
+        except StopRequested:
+            raise
+        except CollectorError as error:
+            raise TooSlow(str(error)) from None
+        chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HttpError(f"{describe(response.url)}: an answer over {MAX_BODY_BYTES // 2**20} MB")
+        chunks.append(chunk)
+
+
+def limit_wait(answer: Answer, now: float, earlier: int = 0) -> float | None:
+    """Seconds to wait when `answer` is a rate-limit refusal (403/429), else None."""
+    if answer.status_code not in LIMIT_STATUSES:
         return None
-    retry_after = _number(response.headers.get("Retry-After"))
+    retry_after = _number(answer.headers.get("Retry-After"))
     if retry_after is not None:
         return max(retry_after, 0.0)
-    reset = _number(response.headers.get("X-RateLimit-Reset"))
-    if _number(response.headers.get("X-RateLimit-Remaining")) == 0 and reset is not None:
+    reset = _number(answer.headers.get("X-RateLimit-Reset"))
+    if _number(answer.headers.get("X-RateLimit-Remaining")) == 0 and reset is not None:
         return max(reset - now, 0.0) + RESET_MARGIN_SECONDS
-    if response.status_code == 429 or "rate limit" in response.text.lower():
+    if answer.status_code == 429 or "rate limit" in answer.text.lower():
         return SECONDARY_WAIT_SECONDS * 2 ** earlier  # secondary limit: back off exponentially
     return None  # a plain 403: forbidden, not limited
 
@@ -119,23 +201,33 @@ def describe(url: str, params=None) -> str:
     return "GET " + (text if len(text) <= DISPLAY_CHARS else text[: DISPLAY_CHARS - 3] + "...")
 
 
-def _resource(response: requests.Response, asked: str) -> str:
-    return response.headers.get("X-RateLimit-Resource") or asked
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _resource(answer: Answer, asked: str) -> str:
+    return answer.headers.get("X-RateLimit-Resource") or asked
 
 
 def _number(value: str | None) -> float | None:
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None  # e.g. an HTTP-date Retry-After: the other signals decide
+    return number if number is None or number == number else None  # NaN tells nothing
 
 
-def _message(response: requests.Response) -> str:
+def _message(answer: Answer) -> str:
     try:
-        body = response.json()
+        body = answer.json()
     except ValueError:
-        return _first_line(response.text[:DISPLAY_CHARS]) if response.text.strip() else ""
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
+        return _first_line(answer.text[:DISPLAY_CHARS]) if answer.text.strip() else ""
+    return _first_line(str(body.get("message", ""))[:DISPLAY_CHARS]) if isinstance(body, dict) else ""
 
 
 def _seconds(value: float) -> str:
@@ -144,4 +236,4 @@ def _seconds(value: float) -> str:
 
 def _first_line(error) -> str:
     text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
+    return text.splitlines()[0] if text.splitlines() else type(error).__name__

@@ -23,7 +23,7 @@ from typing import IO
 import duckdb
 
 from tracker import output
-from tracker.pipeline import Stop
+from tracker.collectors.waiting import STOP
 from tracker.warehouse import db
 from tracker.warehouse.db import WarehouseError
 
@@ -75,7 +75,7 @@ def run(path: Path, text: str, fmt: str, stream: IO[str] | None = None, *, timeo
     check_one_statement(text)
     execution = Execution()
     with _signals_stop(execution):  # before the warehouse is opened: a signal from then on stops the query
-        if Stop.requested:  # SIGTERM came before these handlers
+        if STOP.is_set():  # SIGTERM came before these handlers
             execution.stop("SIGTERM")
         execution.con = db.connect(path, read_only=True, settings=READ_ONLY_SETTINGS)
         try:

@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -79,18 +79,18 @@ def modelscope_source(config: Config, con: duckdb.DuckDBPyConnection | None = No
                   lambda cursor: modelscope.fetch_model_pages(settings, cursor))
 
 
-def github_source(config: Config, con: duckdb.DuckDBPyConnection, day: date | None = None) -> Source:
-    """GitHub's collector; owners fetched within owner_refresh_days are read from the warehouse and skipped."""
+def github_source(config: Config, con: duckdb.DuckDBPyConnection, day: date,
+                  moment: datetime | None = None) -> Source:
+    """GitHub's collector for the snapshot `day`; owners fetched within owner_refresh_days of it are skipped.
+
+    `moment` is the run's time (naive UTC) for collected_at/fetched_at; without it, the start of `day`.
+    """
     from tracker.collectors import github
 
     c = config.github
-    since = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=c.owner_refresh_days)
+    since = datetime.combine(day, time()) - timedelta(days=c.owner_refresh_days)
     fresh = frozenset(login for (login,) in sql.run(con, "fresh_owners", since=since).fetchall())
-    settings = github.Settings(
-        api_url=c.api_url or os.environ.get("GITHUB_API_URL") or github.GITHUB_API,
-        token=configuration.token("github"), topics=tuple(c.topics), first_year=c.first_year,
-        min_stars=c.min_stars, fresh_owners=fresh, retry_wait=c.retry_wait,
-    )
+    settings = github.settings_from(c, day, configuration.token("github"), moment, fresh)
     # Only repositories above the star threshold are listed, never the whole of GitHub: always narrowed.
     return Source("github", settings.scope(), True, lambda cursor: github.fetch_pages(settings, cursor),
                   merge="merge_staged_github")

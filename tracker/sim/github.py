@@ -104,12 +104,20 @@ class GitHubStandIn(StandIn):
 
     `search_limit`/`core_limit` replace GitHub's limits (30/10 and 5,000/60 per window, with and
     without a token); `search_window`/`core_window` shorten the windows so tests stay fast.
+    `or_mode` is how `OR` between qualifiers is read, which GitHub's documentation leaves open (see
+    docs/api-contracts.md): one of OR_MODES. `tokens`, when given, are the only ones accepted: any other
+    bearer token is answered 401 "Bad credentials", as GitHub answers a revoked or mistyped one.
     """
 
     def __init__(self, repos: Sequence[SimRepo] = (), owners: Sequence[SimOwner] = (), *,
                  search_limit: int | None = None, core_limit: int | None = None,
                  search_window: float = WINDOWS["search"], core_window: float = WINDOWS["core"],
-                 refusal_status: int = 403, port: int = 0):
+                 refusal_status: int = 403, or_mode: str = "honoured", tokens: Sequence[str] | None = None,
+                 port: int = 0):
+        if or_mode not in OR_MODES:
+            raise ValueError(f"or_mode must be one of {', '.join(OR_MODES)}, not {or_mode!r}")
+        self.or_mode = or_mode
+        self.tokens = None if tokens is None else {f"Bearer {token}" for token in tokens}
         self.repos = sorted(repos, key=lambda r: (r.created_at, r.id))
         self.created = [r.created_at for r in self.repos]
         self.owners = {o.login.lower(): o for o in owners}
@@ -133,7 +141,7 @@ class GitHubStandIn(StandIn):
         if refused:
             return refused
         try:
-            test, bounds = parse_query(request.arg("q") or "")
+            test, bounds = parse_query(request.arg("q") or "", self.or_mode)
             per_page, page = min(int(request.arg("per_page") or DEFAULT_PAGE), MAX_PAGE), int(request.arg("page") or 1)
         except (QueryError, ValueError) as error:
             return Reply(422, {"message": "Validation Failed", "errors": [
@@ -167,6 +175,10 @@ class GitHubStandIn(StandIn):
 
     def rate_limit(self, request: Request) -> Reply:
         """The budgets as they stand; asking does not spend any."""
+        credentials = request.headers.get("authorization")
+        if credentials and self.tokens is not None and credentials not in self.tokens:
+            return Reply(401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"},
+                         dict(GITHUB_HEADERS))
         with self._budget_lock:
             resources = {name: self._budget(name, request).headers(name) for name in LIMITS}
         shown = {name: {"limit": int(h["X-RateLimit-Limit"]), "used": int(h["X-RateLimit-Used"]),
@@ -178,6 +190,10 @@ class GitHubStandIn(StandIn):
 
     def _spend(self, resource: str, request: Request) -> tuple[Reply | None, dict[str, str]]:
         """One request from the caller's budget, or the refusal GitHub answers when it is spent."""
+        credentials = request.headers.get("authorization")
+        if credentials and self.tokens is not None and credentials not in self.tokens:
+            return Reply(401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"},
+                         dict(GITHUB_HEADERS)), {}
         with self._budget_lock:
             budget = self._budget(resource, request)
             allowed = budget.spend(time.time())
@@ -236,15 +252,31 @@ class QueryError(ValueError):
 
 Test = Callable[[SimRepo], bool]
 TOKEN = re.compile(r'\(|\)|-?\w+:"[^"]*"|"[^"]*"|[^\s()]+')
+# How `OR` between qualifiers may be read. GitHub documents OR as an operator (it counts towards the five
+# allowed) but never shows it between qualifiers of a repository search, and reports disagree:
+#   honoured  - a union, grouped by parentheses, as code search documents its boolean operations;
+#   and       - the OR and the parentheses dropped: every term must match (OR read as whitespace);
+#   keyword   - OR read as a plain search word (matched in name, description, topics), parentheses dropped;
+#   nothing   - a query with OR between qualifiers matches no repository (total_count 0);
+#   refused   - such a query is answered 422 Validation Failed, as reported for issue search.
+OR_MODES = ("honoured", "and", "keyword", "nothing", "refused")
+NOTHING: Test = lambda r: False  # noqa: E731
 
 
-def parse_query(q: str) -> tuple[Test, tuple[datetime, datetime] | None]:
+def parse_query(q: str, or_mode: str = "honoured") -> tuple[Test, tuple[datetime, datetime] | None]:
     """A test for `q` (OR below implicit AND, parentheses, -qualifier, NOT) and its top-level created: bounds."""
     tokens = TOKEN.findall(q)
     if not tokens:
         raise QueryError("q is empty")
     if sum(token in ("AND", "OR", "NOT") for token in tokens) > MAX_OPERATORS:
         raise QueryError(f"more than {MAX_OPERATORS} AND, OR or NOT operators")
+    if "OR" in tokens and or_mode != "honoured":
+        if or_mode == "refused":
+            raise QueryError("OR between qualifiers is not supported")
+        if or_mode == "nothing":
+            return NOTHING, None
+        tokens = [t for t in tokens if t not in ("(", ")") and not (t == "OR" and or_mode == "and")]
+        tokens = ['"OR"' if t == "OR" else t for t in tokens]
     parser = _Parser(tokens)
     test = parser.disjunction()
     if parser.position != len(tokens):
