@@ -22,6 +22,7 @@ import pandas
 from tracker.reports import charts, evidence, fonts, page, trends
 from tracker.reports.evidence import ClaimResult
 from tracker.reports.trends import Figure
+from tracker.warehouse import provenance
 
 log = logging.getLogger("tracker")
 
@@ -49,14 +50,20 @@ class ClaimFigure:
     figure: Figure
 
 
-def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, *, simulated: bool = False) -> Path:
-    """Write the report for `verdicts` (reports.check's Verdicts) into `out_dir`; returns report.html's path."""
+def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, *, simulated: bool = False,
+                 generated_at: datetime | None = None) -> Path:
+    """Write the report for `verdicts` (reports.check's Verdicts) into `out_dir`; returns report.html's path.
+
+    A warehouse marked as filled from stand-ins is reported SIMULATED whatever `simulated` says. The
+    report is dated `generated_at`, else by its verdicts' check: the report reads no clock."""
+    simulated = simulated or provenance.simulated(con) is not None
+    generated_at = generated_at or max((v.checked_at for v in verdicts or () if v.checked_at), default=None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     snapshots = _snapshots(con, out)
     claimed = [claim_figure(evidence.read(v), out, simulated) for v in verdicts or ()]
     sections = trends.draw_all(con, out / "charts", simulated)
-    fields = _fields(snapshots, simulated)
+    fields = _fields(snapshots, simulated, generated_at)
     (out / "report.md").write_text(markdown(fields, snapshots, claimed, sections, out), encoding="utf-8")
     html_path = out / "report.html"
     html_path.write_text(html_page(fields, snapshots, claimed, sections, out), encoding="utf-8")
@@ -105,11 +112,13 @@ def _wrapped_statement(result: ClaimResult) -> str:
     return charts.wrap(result.statement, 118)
 
 
-def _fields(snapshots: pandas.DataFrame, simulated: bool) -> dict:
+def _fields(snapshots: pandas.DataFrame, simulated: bool, generated_at: datetime | None) -> dict:
     latest = trends._day(snapshots["snapshot_date"].max()) if not snapshots.empty else "none"
+    if generated_at and generated_at.tzinfo:
+        generated_at = generated_at.astimezone(timezone.utc)
     return {"title": f"[{SIMULATED}] {TITLE}" if simulated else TITLE, "report_zh": REPORT_ZH,
             "report_en": REPORT_EN, "latest": latest,
-            "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "generated": generated_at.strftime("%Y-%m-%d %H:%M UTC") if generated_at else "without a claim check"}
 
 
 def _links(figure: Figure, out: Path) -> dict[str, str]:

@@ -6,7 +6,10 @@ import os
 import tomllib
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import timezone
 from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
 
 CONFIG_FILE = "tracker.toml"
 AI_TOPICS = ["machine-learning", "deep-learning", "artificial-intelligence", "llm", "large-language-models"]
@@ -26,7 +29,9 @@ class HuggingFace:
     filter: list[str] = field(default_factory=list)  # narrow to models carrying all these tags
     page_size: int = 1000
     retry_wait: float = 1.0     # seconds before the first retry of a failed request; doubles after
-    timeout: float = 60.0       # seconds to wait for one page before retrying it
+    # seconds to wait for one page before retrying it: with the collector's 5 retries and its backoff, a
+    # silent hub fails the run within about two minutes (6 x 15 s + 23 s of waits)
+    timeout: float = 15.0
     schedule: str = "0 1 * * *"  # cron expression for `tracker schedule` (UTC)
 
 
@@ -37,6 +42,8 @@ class ModelScope:
     owner: str = ""             # narrow the listing to one organisation
     page_size: int = 50         # the SDK allows at most 50
     card_lineage: bool = False  # also read each model's card for base_model (one request per model)
+    timeout: float = 15.0       # seconds to wait for one answer (the SDK's MODELSCOPE_API_TIMEOUT)
+    retries: int = 3            # retries of a failed request (the SDK's MODELSCOPE_API_MAX_RETRIES)
     schedule: str = "0 2 * * *"
 
 
@@ -70,6 +77,121 @@ def token(source: str) -> str | None:
     return os.environ.get(TOKEN_VARIABLES[source]) or None
 
 
+# --- the range and format of every key: one place, so a new key gets its rule here -----------------
+
+def at_least(low: float) -> Callable:
+    return lambda value: None if value >= low else f"must be at least {low:g}"
+
+
+def above(low: float) -> Callable:
+    return lambda value: None if value > low else f"must be greater than {low:g}"
+
+
+def between(low: float, high: float) -> Callable:
+    return lambda value: None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+
+def url() -> Callable:
+    """"" (the default of the source) or an http(s) address with a host."""
+    def check(value: str) -> str | None:
+        parts = urlsplit(value)
+        if value == "" or (parts.scheme in ("http", "https") and parts.hostname):
+            return None
+        return "must be an http:// or https:// address (or \"\" for the default)"
+    return check
+
+
+def cron() -> Callable:
+    """5 cron fields (minute hour day month weekday), or 6 with seconds first, as `tracker schedule` reads them."""
+    return lambda value: cron_problem(value)
+
+
+def topics(most: int) -> Callable:
+    def check(value: list[str]) -> str | None:
+        if not 1 <= len(value) <= most or not all(t.strip() for t in value):
+            return f"must list 1 to {most} non-empty topics"
+        return None
+    return check
+
+
+def anything() -> Callable:
+    return lambda value: None
+
+
+CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why `expression` is not a cron schedule, or None. APScheduler is imported only when one is checked."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    parts = expression.split()
+    try:
+        if len(parts) == 5:
+            CronTrigger.from_crontab(expression, timezone=timezone.utc)
+        elif len(parts) == 6:
+            CronTrigger(**dict(zip(CRON_FIELDS, parts)), timezone=timezone.utc)
+        else:
+            return "must have 5 cron fields (or 6 with seconds first)"
+    except ValueError as error:
+        return f"is not a valid cron expression ({error})"
+    return None
+
+
+# Keys without an entry here are refused by a test: every key states its range or format.
+RULES: dict[str, Callable] = {
+    "db": anything(),
+    "report_dir": lambda v: None if v.strip() else "must name a folder",
+    "report_schedule": cron(),
+    "huggingface.enabled": anything(),
+    "huggingface.endpoint": url(),
+    "huggingface.author": anything(),
+    "huggingface.search": anything(),
+    "huggingface.filter": anything(),
+    "huggingface.page_size": between(1, 1000),   # the Hub serves at most 1,000 models a page
+    "huggingface.retry_wait": between(0, 60),
+    "huggingface.timeout": above(0),
+    "huggingface.schedule": cron(),
+    "modelscope.enabled": anything(),
+    "modelscope.endpoint": url(),
+    "modelscope.owner": anything(),
+    "modelscope.page_size": between(1, 50),      # the OpenAPI description's maximum page size
+    "modelscope.card_lineage": anything(),
+    "modelscope.timeout": above(0),
+    "modelscope.retries": between(0, 10),
+    "modelscope.schedule": cron(),
+    "github.enabled": anything(),
+    "github.api_url": url(),
+    "github.topics": topics(6),                  # the README: GitHub allows at most six
+    "github.first_year": at_least(2008),         # GitHub opened in 2008: no repository is older
+    "github.min_stars": at_least(0),
+    "github.owner_refresh_days": at_least(0),
+    "github.retry_wait": between(0, 60),
+    "github.schedule": cron(),
+}
+
+
+def check_value(name: str, value, where: str) -> None:
+    """Raise ConfigError naming `name` (and `where` it came from) when `value` is outside its key's rule."""
+    rule = RULES.get(name, anything())
+    problem = rule(value)
+    if problem:
+        raise ConfigError(f"{where}: '{name}' {problem}, got {value!r}")
+
+
+def flattened(config) -> dict:
+    """The configuration as {"section.key": value}."""
+    shown = {}
+    for key, value in asdict(config).items():
+        if isinstance(value, dict):
+            shown.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            shown[key] = value
+    return shown
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
 def find_file(explicit: str | None) -> Path | None:
     if explicit:
         return Path(explicit)
@@ -78,18 +200,40 @@ def find_file(explicit: str | None) -> Path | None:
     return Path(CONFIG_FILE) if Path(CONFIG_FILE).exists() else None
 
 
+@dataclass
+class Loaded:
+    """The effective configuration and the file it was read from (None: defaults only)."""
+
+    config: Config
+    path: Path | None
+    from_file: set[str] = field(default_factory=set)   # "section.key" names the file set
+
+
 def load(explicit: str | None = None) -> Config:
-    """The effective configuration: defaults overlaid by the file, if there is one."""
+    """The effective configuration: defaults overlaid by the file, if there is one, each of its values checked."""
+    return load_with_origins(explicit).config
+
+
+def load_with_origins(explicit: str | None = None) -> Loaded:
     path = find_file(explicit)
     if path is None:
-        return Config()
+        return Loaded(Config(), None)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such configuration file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return _build(Config, data, str(path), "")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+    config = _build(Config, data, str(path), "")
+    return Loaded(config, path, set(_names(data)))
+
+
+def _names(data: dict, prefix: str = "") -> list[str]:
+    """The "section.key" names a file's tables set."""
+    return [name for key, value in data.items()
+            for name in (_names(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
 
 
 def _build(kind: type, data: dict, path: str, prefix: str):
@@ -107,6 +251,7 @@ def _build(kind: type, data: dict, path: str, prefix: str):
             values[key] = _build(expected, value, path, f"{name}.")
         else:
             values[key] = _checked(value, expected, path, name)
+            check_value(name, values[key], path)
     return kind(**values)
 
 
@@ -127,10 +272,28 @@ def _type_name(expected) -> str:
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(expected, str(expected))
 
 
-def effective(config: Config) -> dict:
-    """The configuration as a dict, with whether each token is set (never its value)."""
-    shown = asdict(config)
+# --- showing it ----------------------------------------------------------------------------------
+
+ENDPOINT_VARIABLES = {"huggingface.endpoint": "HF_ENDPOINT", "modelscope.endpoint": "MODELSCOPE_ENDPOINT",
+                      "github.api_url": "GITHUB_API_URL"}
+
+
+def effective(loaded: Loaded | Config, db_path: Path | None = None, db_origin: str | None = None) -> dict:
+    """The configuration as a dict, with whether each token is set (never its value), the warehouse path
+    that will be used, and where each value came from: default, the file, or the environment."""
+    if isinstance(loaded, Config):
+        loaded = Loaded(loaded, None)
+    shown = asdict(loaded.config)
+    origins = {name: (f"file {loaded.path}" if name in loaded.from_file else "default")
+               for name in flattened(loaded.config)}
+    for name, variable in ENDPOINT_VARIABLES.items():
+        section, key = name.split(".")
+        if not shown[section][key] and os.environ.get(variable):
+            shown[section][key], origins[name] = os.environ[variable], f"environment {variable}"
+    if db_path is not None:
+        shown["db"], origins["db"] = str(db_path), db_origin or origins["db"]
     for source, variable in TOKEN_VARIABLES.items():
         shown[source]["token"] = f"set in {variable} (hidden)" if token(source) else f"not set ({variable})"
+        origins[f"{source}.token"] = f"environment {variable}"
+    shown["from"] = origins
     return shown
-

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from tracker.warehouse import provenance
+
 FORMATS = ("parquet", "csv")
 # Internal forms left out: staging tables are emptied by each run's merge; the facts table is exported
 # through its view. Both lists name tables, never build SQL.
@@ -51,7 +53,7 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: str | Path, fmt: str = "parq
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     done = [_export_one(con, name, out, fmt) for name in relations(con)]
-    _write_manifest(out, fmt, done)
+    _write_manifest(out, fmt, done, provenance.simulated(con))
     return done
 
 
@@ -89,9 +91,10 @@ def _write(relation: duckdb.DuckDBPyRelation, fmt: str, path: str, **options) ->
         relation.write_csv(path, header=True, **options)
 
 
-def _write_manifest(out: Path, fmt: str, done: list[Exported]) -> None:
-    """What was written and how to read it back, beside the files."""
+def _write_manifest(out: Path, fmt: str, done: list[Exported], simulated: str | None = None) -> None:
+    """What was written and how to read it back, beside the files; and SIMULATED, for the demo's data."""
     manifest = {
+        **({"simulated": f"SIMULATED DATA: {simulated}"} if simulated else {}),
         "format": fmt,
         "tables": {e.name: {"rows": e.rows, "path": e.path.name, "partition_by": e.partition_by} for e in done},
         "read_with_duckdb": f"SELECT * FROM read_{fmt}('{out.name}/<table>/**/*.{fmt}', hive_partitioning = true)",
