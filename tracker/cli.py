@@ -11,6 +11,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
+
 from tracker import config as configuration
 from tracker import nightly, output, sources
 from tracker.pipeline import Stop, today
@@ -74,14 +76,21 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _stop_after_page)
     try:
-        if args.reads_warehouse:
-            _label_if_simulated(existing_warehouse(args))
-        return args.handler(args)
+        if not args.reads_warehouse:
+            return args.handler(args)
+        simulated = provenance.simulated_at(existing_warehouse(args))
+        code = args.handler(args)
+        if simulated:  # said last, where a reader of the output sees it
+            print(f"tracker: SIMULATED DATA in {db_path(args)}: {simulated}", file=sys.stderr)
+        return code
     except configuration.ConfigError as error:
         print(f"tracker: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except WarehouseError as error:
         print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_WAREHOUSE
+    except duckdb.Error as error:  # e.g. a damaged file that opened but fails when its pages are read
+        print(f"tracker: warehouse {db_path(args)} is unusable: {nightly.one_line(error)}", file=sys.stderr)
         return EXIT_WAREHOUSE
     except KeyboardInterrupt:
         print("tracker: interrupted (Ctrl-C); committed pages are kept, a rerun goes on from there", file=sys.stderr)
@@ -89,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`tracker sql ... | head`): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:  # a path the user named cannot be written as asked (e.g. --out names a file)
+        print(f"tracker: cannot write {error.filename or 'the output'}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def existing_warehouse(args) -> Path:
@@ -99,13 +111,6 @@ def existing_warehouse(args) -> Path:
         raise WarehouseError(f"no warehouse at {path}: collect something first (tracker collect ...), "
                              f"or name one with --db or TRACKER_DB{demo_hint}")
     return path
-
-
-def _label_if_simulated(path: Path) -> None:
-    """A warehouse the demo filled from stand-ins says so on every reading command."""
-    note = provenance.simulated_at(path)
-    if note:
-        print(f"tracker: SIMULATED DATA in {path}: {note}", file=sys.stderr)
 
 
 def _stop_after_page(signum, frame) -> None:
