@@ -9,9 +9,12 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date, datetime, timezone
 
+import time_machine
 from conftest import rows, tracker
 
+from tracker import nightly
 from tracker.config import Config
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, so every request is refused
@@ -113,3 +116,19 @@ def test_a_bad_cron_expression_is_a_one_line_error_naming_the_key(tmp_path):
     result = tracker("schedule", "--once-now")
     assert result.returncode == 2
     assert "huggingface.schedule" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_runs_collection_checks_and_report_use_its_day_and_time_not_the_clock(small_hub, db_file, tmp_path):
+    """The entry point reads the clock once; below it, a clock set years away changes nothing."""
+    config = Config()
+    config.huggingface.endpoint, config.modelscope.enabled, config.github.enabled = small_hub.url, False, False
+    config.report_dir = str(tmp_path / "report")
+    day, now = date(2026, 11, 1), datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)
+    with time_machine.travel(datetime(2031, 6, 1, tzinfo=timezone.utc), tick=False):
+        report = nightly.collect_sources(config, db_file, ["huggingface"], day=day)
+        nightly.check_and_report(config, db_file, report, day=day, now=now)
+
+    assert report.ok and report.stale_sources == [] and report.check_error is None
+    assert rows(db_file, "SELECT DISTINCT snapshot_date FROM model_snapshots") == [(day,)]
+    assert rows(db_file, "SELECT DISTINCT checked_at FROM claim_verdicts") == [(now.replace(tzinfo=None),)]
+    assert "Generated 2026-11-01 06:30 UTC" in report.report_path.read_text(encoding="utf-8")
