@@ -57,7 +57,8 @@ def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, 
     A warehouse marked as filled from stand-ins is reported SIMULATED whatever `simulated` says. The
     report is dated `generated_at`, else by its verdicts' check: the report reads no clock."""
     simulated = simulated or provenance.simulated(con) is not None
-    generated_at = generated_at or max((v.checked_at for v in verdicts or () if v.checked_at), default=None)
+    checked = [at for at in (getattr(v, "checked_at", None) for v in verdicts or ()) if at]
+    generated_at = generated_at or max(checked, default=None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     snapshots = _snapshots(con, out)
