@@ -263,7 +263,7 @@ def browser(built):
     fonts_conf.write_text(f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><dir>{Path(matplotlib.get_data_path()) / "fonts" / "ttf"}</dir>
 <cachedir>{built.folder / "fontconfig-cache"}</cachedir></fontconfig>""")
-    # Chromium keeps the real clock when the suite runs under faketime (.ci/run): its sandbox and libfaketime
+    # Chromium keeps the real clock when the suite runs under libfaketime (.ci/run): its sandbox and libfaketime
     # need not meet, and nothing it is asked here depends on the date.
     real_clock = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
     env = {**real_clock, "FONTCONFIG_FILE": str(fonts_conf), "HOME": str(built.folder / "home")}
