@@ -15,7 +15,7 @@ import duckdb
 from tracker.reports import judge_github, judge_models
 from tracker.reports.judging import Judgement, SourceStatus, insufficient, source_status
 from tracker.reports.registry import Claim, RegistryError, evidence, load
-from tracker.warehouse import attribution, reference, sql
+from tracker.warehouse import attribution, provenance, reference, sql
 from tracker.warehouse.attribution import ReferenceDataError
 
 EXIT_OK, EXIT_USAGE, EXIT_CHECK_FAILED = 0, 2, 4
@@ -66,18 +66,21 @@ class Verdict:
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, claim_ids: list[str] | None = None, *,
-               claims: dict[str, Claim] | None = None, data_dir: str | Path | None = None) -> list[Verdict]:
+               claims: dict[str, Claim] | None = None, data_dir: str | Path | None = None,
+               checked_at: datetime | None = None) -> list[Verdict]:
     """Judge the claims (all, or those named) on the warehouse as it stands, and store the verdicts.
 
     The curated data files are reloaded and the lineage families resolved first; `claims` replaces
     the registry and `data_dir` the data files' folder (else $TRACKER_DATA_DIR, else as shipped).
+    `checked_at` is the check's time, read by the command that runs it (the clock only for a caller
+    that gives none).
     """
     chosen = _chosen(claims or load(), claim_ids)
     reference.refresh_reference_data(con)
     attribution.refresh(con, data_dir)
     sources = source_status(con)
-    checked_at = datetime.now(timezone.utc).replace(tzinfo=None)
-    verdicts = [judge(con, claim, sources, checked_at) for claim in chosen]
+    at = (checked_at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    verdicts = [judge(con, claim, sources, at) for claim in chosen]
     store(con, verdicts)
     return verdicts
 
@@ -161,12 +164,12 @@ def history(con: duckdb.DuckDBPyConnection, claim_id: str) -> list[dict]:
 # --- the command ----------------------------------------------------------------------------------
 
 def check_command(con: duckdb.DuckDBPyConnection, claim: str | None, fmt: str, history: str | None,
-                  stream: IO[str]) -> int:
+                  stream: IO[str], checked_at: datetime | None = None) -> int:
     """`tracker check [CLAIM] [--format table|csv|json] [--history CLAIM]`; 4 when a check could not run."""
     try:
         if history:
             return _show_history(con, history, fmt, stream)
-        verdicts = run_checks(con, [claim] if claim else None)
+        verdicts = run_checks(con, [claim] if claim else None, checked_at=checked_at)
     except UnknownClaim as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -176,7 +179,7 @@ def check_command(con: duckdb.DuckDBPyConnection, claim: str | None, fmt: str, h
     except duckdb.Error as error:  # e.g. a warehouse opened read-only: checks store their verdicts
         print(f"tracker: check could not run: {str(error).strip().splitlines()[0]}", file=sys.stderr)
         return EXIT_CHECK_FAILED
-    write_verdicts(verdicts, fmt, stream)
+    write_verdicts(verdicts, fmt, stream, simulated=provenance.simulated(con))
     return EXIT_OK
 
 
@@ -193,13 +196,19 @@ def _show_history(con: duckdb.DuckDBPyConnection, claim_id: str, fmt: str, strea
     return EXIT_OK
 
 
-def write_verdicts(verdicts: list[Verdict], fmt: str, stream: IO[str]) -> None:
-    """The verdicts as JSON (with evidence), CSV, or a table followed by each verdict's reason."""
+def write_verdicts(verdicts: list[Verdict], fmt: str, stream: IO[str], simulated: str | None = None) -> None:
+    """The verdicts as JSON (with evidence), CSV, or a table followed by each verdict's reason; from a
+    simulated warehouse each says SIMULATED (JSON: "simulated", CSV: a column, the table: a first line)."""
     if fmt == "json":
-        stream.write(_json([v.as_dict() for v in verdicts]) + "\n")
+        shown = [v.as_dict() | ({"simulated": simulated} if simulated else {}) for v in verdicts]
+        stream.write(_json(shown) + "\n")
         return
     columns = ("claim", "verdict", "snapshot", "measured", "reported")
     rows = [[v.claim.id, v.verdict, str(v.snapshot_date or "n/a"), v.measured, v.reported] for v in verdicts]
+    if simulated and fmt == "csv":
+        columns, rows = ("simulated", *columns), [["SIMULATED", *row] for row in rows]
+    elif simulated:
+        stream.write(f"SIMULATED DATA ({simulated}): these verdicts say nothing about the real hubs\n\n")
     _write_rows(rows, columns, fmt, stream)
     if fmt != "csv":
         stream.write("\n" + "".join(f"{v.claim.id}: {v.verdict}. {v.reason}\n" for v in verdicts))

@@ -24,6 +24,7 @@ from tracker.reports import charts, evidence, fonts, page, trends
 from tracker.reports.evidence import ClaimResult
 from tracker.reports.trends import Figure
 from tracker.warehouse import publish
+from tracker.warehouse import provenance
 
 log = logging.getLogger("tracker")
 
@@ -51,25 +52,32 @@ class ClaimFigure:
     figure: Figure
 
 
-def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, *, simulated: bool = False) -> Path:
+def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, *, simulated: bool = False,
+                 generated_at: datetime | None = None) -> Path:
     """Write the report for `verdicts` (reports.check's Verdicts) into `out_dir`; returns report.html's path.
 
-    Written beside `out_dir` and swapped in whole, manifest.json last (warehouse/publish.py): a kill
-    leaves the previous report or this one. Raises publish.OutputError when `out_dir` cannot be the folder.
+    A warehouse marked as filled from stand-ins is reported SIMULATED whatever `simulated` says. The
+    report is dated `generated_at`, else by its verdicts' check: the report reads no clock. Written
+    beside `out_dir` and swapped in whole, manifest.json last (warehouse/publish.py): a kill leaves the
+    previous report or this one. Raises publish.OutputError when `out_dir` cannot be the folder.
     """
+    simulated = simulated or provenance.simulated(con) is not None
+    checked = [at for at in (getattr(v, "checked_at", None) for v in verdicts or ()) if at]
+    generated_at = generated_at or max(checked, default=None)
     with publish.replacing(out_dir, legacy_owned=_legacy_files) as staging:
-        generated = _write_files(con, staging.path, verdicts, simulated)
+        generated = _write_files(con, staging.path, verdicts, simulated, generated_at)
         staging.publish({"report": "report.html", "generated": generated, "rows": _csv_rows(staging.path)})
     html_path = staging.target / "report.html"
     log.info("report written to %s", html_path)
     return html_path
 
 
-def _write_files(con: duckdb.DuckDBPyConnection, out: Path, verdicts, simulated: bool) -> str:
+def _write_files(con: duckdb.DuckDBPyConnection, out: Path, verdicts, simulated: bool,
+                 generated_at: datetime | None) -> str:
     snapshots = _snapshots(con, out)
     claimed = [claim_figure(evidence.read(v), out, simulated) for v in verdicts or ()]
     sections = trends.draw_all(con, out / "charts", simulated)
-    fields = _fields(snapshots, simulated)
+    fields = _fields(snapshots, simulated, generated_at)
     (out / "report.md").write_text(markdown(fields, snapshots, claimed, sections, out), encoding="utf-8")
     (out / "report.html").write_text(html_page(fields, snapshots, claimed, sections, out), encoding="utf-8")
     return fields["generated"]
@@ -133,11 +141,13 @@ def _wrapped_statement(result: ClaimResult) -> str:
     return charts.wrap(result.statement, 118)
 
 
-def _fields(snapshots: pandas.DataFrame, simulated: bool) -> dict:
+def _fields(snapshots: pandas.DataFrame, simulated: bool, generated_at: datetime | None) -> dict:
     latest = trends._day(snapshots["snapshot_date"].max()) if not snapshots.empty else "none"
+    if generated_at and generated_at.tzinfo:
+        generated_at = generated_at.astimezone(timezone.utc)
     return {"title": f"[{SIMULATED}] {TITLE}" if simulated else TITLE, "report_zh": REPORT_ZH,
             "report_en": REPORT_EN, "latest": latest,
-            "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "generated": generated_at.strftime("%Y-%m-%d %H:%M UTC") if generated_at else "without a claim check"}
 
 
 def _links(figure: Figure, out: Path) -> dict[str, str]:

@@ -9,10 +9,12 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
+import pytest
 from conftest import rows, tracker
+
+from tracker import config as configuration
 
 
 def collected(db_file, hub) -> None:
@@ -67,13 +69,14 @@ def test_a_file_that_is_not_duckdb_is_a_one_line_error_and_is_left_alone(tmp_pat
 
 
 def test_a_second_writer_exits_at_once_with_a_clear_message(small_hub, db_file):
-    first_may_go_on = threading.Event()  # the first writer's second page is held until the second writer has exited
-    small_hub.add_fault("kill", path="/api/models", times=1, after=1, on_hit=lambda: first_may_go_on.wait(120))
+    second_page_asked, first_may_go_on = threading.Event(), threading.Event()
+    # the first writer's second page is held until the second writer has exited
+    small_hub.add_fault("kill", path="/api/models", times=1, after=1,
+                        on_hit=lambda: (second_page_asked.set(), first_may_go_on.wait(120)))
     first = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db_file), "collect", "huggingface"],
                              env={**os.environ, "HF_ENDPOINT": small_hub.url}, stderr=subprocess.DEVNULL)
     try:
-        while len(small_hub.requests_to("/api/models")) < 2:
-            time.sleep(0.05)
+        assert second_page_asked.wait(120), "the first writer never asked for its second page"
         second = tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": small_hub.url})
         first_was_still_writing = first.poll() is None
     finally:
@@ -152,3 +155,130 @@ def test_an_unknown_claim_is_a_usage_error(small_hub, db_file):
     collected(db_file, small_hub)
     result = tracker("--db", str(db_file), "check", "--claim", "qwen-is-best")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "qwen-is-best" in result.stderr
+
+
+# --- reading commands never create a warehouse; bad input is one line with its exit code ---------
+
+READING = [["sql", "SELECT 1"], ["check"], ["report", "--out", "r"], ["export", "--out", "e"], ["runs"]]
+
+
+@pytest.mark.parametrize("command", READING, ids=lambda c: c[0])
+def test_a_reading_command_on_a_missing_warehouse_is_one_line_naming_it_and_creates_nothing(tmp_path, command):
+    missing = tmp_path / "typo.duckdb"
+    result = tracker("--db", str(missing), *command)
+    assert (result.returncode, result.stderr.count("\n")) == (3, 1)
+    assert result.stderr.startswith(f"tracker: no warehouse at {missing}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_without_db_the_missing_default_warehouse_is_named_and_the_demos_is_suggested(tmp_path):
+    result = tracker("check")
+    assert (result.returncode, result.stderr.count("\n")) == (3, 1)
+    assert "no warehouse at tracker.duckdb" in result.stderr and "--db" in result.stderr
+    assert not (tmp_path / "tracker.duckdb").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="the sql engineer's change (issue 11): an empty query is one line, exit 3")
+@pytest.mark.parametrize("query", ["", "-- only a comment"])
+def test_an_empty_query_is_a_one_line_error(small_hub, db_file, query):
+    collected(db_file, small_hub)
+    result = tracker("--db", str(db_file), "sql", query)
+    assert (result.returncode, result.stderr.count("\n")) == (3, 1)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "ten"])
+def test_runs_with_a_limit_below_one_is_a_one_line_usage_error(limit):
+    result = tracker("runs", "--limit", limit)
+    assert (result.returncode, result.stderr.count("\n")) == (2, 1)
+    assert f"--limit: must be a whole number of at least 1, got '{limit}'" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["report"], ["export"]], ids=lambda c: c[0])
+def test_an_out_that_names_an_existing_file_is_one_line_and_the_file_is_kept(small_hub, db_file, tmp_path, command):
+    collected(db_file, small_hub)
+    mine = tmp_path / "mine.txt"
+    mine.write_text("keep me")
+    result = tracker("--db", str(db_file), "-q", *command, "--out", str(mine))
+    assert (result.returncode, result.stderr.count("\n")) == (2, 1)
+    assert str(mine) in result.stderr and "Traceback" not in result.stderr
+    assert mine.read_text() == "keep me"
+
+
+# Until db.connect checks a file before writing to it (the warehouse engineer's change), a writable open
+# of a damaged file changes it; the one-line error already holds.
+WRITES_BEFORE_CHECKING = pytest.mark.xfail(strict=True, reason="db.connect must refuse a damaged file before writing")
+
+
+@pytest.mark.parametrize("command", [["runs"], pytest.param(["collect", "huggingface"], marks=WRITES_BEFORE_CHECKING),
+                                     ["export", "--out", "e"],
+                                     pytest.param(["report", "--out", "r"], marks=WRITES_BEFORE_CHECKING)],
+                         ids=lambda c: c[0])
+def test_a_truncated_warehouse_is_one_line_and_is_left_as_it_was(small_hub, db_file, tmp_path, command):
+    collected(db_file, small_hub)
+    cut = tmp_path / "cut.duckdb"
+    cut.write_bytes(db_file.read_bytes()[: db_file.stat().st_size // 3])
+    before = cut.read_bytes()
+    result = tracker("--db", str(cut), "-q", *command, env={"HF_ENDPOINT": small_hub.url})
+    assert (result.returncode, result.stderr.count("\n")) == (3, 1)
+    assert str(cut) in result.stderr
+    assert cut.read_bytes() == before
+
+
+def test_a_usage_error_is_one_line_pointing_at_help():
+    result = tracker("collect", "everything")
+    assert (result.returncode, result.stderr.count("\n")) == (2, 1)
+    assert "invalid choice: 'everything'" in result.stderr and "tracker collect --help" in result.stderr
+
+
+def test_help_lists_every_exit_code_the_commands_use():
+    shown = " ".join(tracker("--help", check=True).stdout.split())
+    for code in ("0 all went well", "1 a source failed", "2 bad usage", "3 the warehouse is unusable",
+                 "4 a claim check could not run", "130 interrupted"):
+        assert code in shown
+
+
+# --- configuration: every value checked where it is read, and shown with where it came from ------
+
+@pytest.mark.parametrize("toml, key, problem", [
+    ("[huggingface]\npage_size = 0", "huggingface.page_size", "must be between 1 and 1000, got 0"),
+    ("[huggingface]\npage_size = -5", "huggingface.page_size", "must be between 1 and 1000, got -5"),
+    ("[modelscope]\npage_size = 0", "modelscope.page_size", "must be between 1 and 50, got 0"),
+    ("[modelscope]\npage_size = 500", "modelscope.page_size", "must be between 1 and 50, got 500"),
+    ('report_schedule = "every night"', "report_schedule", "must have 5 cron fields"),
+    ('[github]\nschedule = "61 * * * *"', "github.schedule", "is not a valid cron expression"),
+    ("[huggingface]\ntimeout = 0", "huggingface.timeout", "must be greater than 0, got 0.0"),
+    ("[modelscope]\ntimeout = -1", "modelscope.timeout", "must be greater than 0, got -1.0"),
+    ('[huggingface]\nendpoint = "huggingface.co"', "huggingface.endpoint", "must be an http:// or https:// address"),
+    ("[github]\ntopics = []", "github.topics", "must list 1 to 6 non-empty topics"),
+    ("[github]\nfirst_year = 1999", "github.first_year", "must be at least 2008, got 1999"),
+    ('report_dir = ""', "report_dir", "must name a folder"),
+])
+def test_a_value_out_of_its_range_or_format_is_one_line_naming_the_key(tmp_path, toml, key, problem):
+    (tmp_path / "tracker.toml").write_text(toml + "\n")
+    for command in (["config"], ["collect", "huggingface"], ["schedule", "--once-now"]):
+        result = tracker(*command)
+        assert (result.returncode, result.stderr.count("\n")) == (2, 1), command
+        assert f"'{key}' {problem}" in result.stderr
+    assert not (tmp_path / "tracker.duckdb").exists()
+
+
+def test_every_key_has_a_rule_and_every_default_keeps_it():
+    keys = configuration.flattened(configuration.Config())
+    assert sorted(set(keys) - set(configuration.RULES)) == []
+    assert {key: problem for key, value in keys.items() if (problem := configuration.RULES[key](value))} == {}
+
+
+def test_config_shows_the_warehouse_path_it_will_use_and_where_each_value_came_from(tmp_path):
+    (tmp_path / "tracker.toml").write_text('[huggingface]\nauthor = "Qwen"\n')
+    by_default = json.loads(tracker("config", env={"MODELSCOPE_ENDPOINT": "http://127.0.0.1:9"}, check=True).stdout)
+    from_env = json.loads(tracker("config", env={"TRACKER_DB": "elsewhere.duckdb"}, check=True).stdout)
+    from_option = json.loads(tracker("--db", "demo/warehouse.duckdb", "config", check=True).stdout)
+
+    assert (by_default["db"], by_default["from"]["db"]) == (str(tmp_path / "tracker.duckdb"), "default")
+    assert (from_env["db"], from_env["from"]["db"]) == (str(tmp_path / "elsewhere.duckdb"), "environment TRACKER_DB")
+    assert (from_option["db"], from_option["from"]["db"]) == (str(tmp_path / "demo" / "warehouse.duckdb"), "option --db")
+    assert by_default["from"]["huggingface.author"] == "file tracker.toml"
+    assert by_default["from"]["huggingface.page_size"] == "default"
+    assert (by_default["modelscope"]["endpoint"], by_default["from"]["modelscope.endpoint"]) == (
+        "http://127.0.0.1:9", "environment MODELSCOPE_ENDPOINT")

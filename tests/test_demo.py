@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import signal
+import subprocess
+import sys
+import threading
 
+import duckdb
 import pytest
 from conftest import rows, tracker
 
@@ -15,13 +22,73 @@ OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:
            "NO_PROXY": "127.0.0.1,localhost", "HF_HUB_OFFLINE": "0"}
 
 
+def as_at_a_terminal() -> None:
+    """In the child: Ctrl-C as a terminal delivers it (a shell's background job inherits SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """One small demo (--scale 0.1), run as a user runs it."""
+def interrupted(tmp_path_factory):
+    """A small demo stopped with Ctrl-C once it is collecting: what it said, and the folder it left."""
     out = tmp_path_factory.mktemp("demo") / "demo"
+    demo_process = subprocess.Popen([sys.executable, "-m", "tracker", "demo", "--out", str(out), "--scale", "0.1"],
+                                    env={**os.environ, **OFFLINE}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, preexec_fn=as_at_a_terminal)
+    watchdog = threading.Timer(240, demo_process.kill)  # bounds the wait below if the line never comes
+    watchdog.start()
+    try:
+        said = next((line for line in iter(demo_process.stdout.readline, "") if line.startswith("collecting")), None)
+        demo_process.send_signal(signal.SIGINT)
+        _, errors = demo_process.communicate(timeout=120)
+    finally:
+        watchdog.cancel()
+    assert said, "the demo never said it was collecting"
+    return out, demo_process.returncode, errors
+
+
+@pytest.fixture(scope="module")
+def demo_run(interrupted):
+    """One small demo (--scale 0.1), run as a user runs it, in the folder an interrupted demo left."""
+    out = interrupted[0]
     result = tracker("demo", "--out", str(out), "--scale", "0.1", env=OFFLINE, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result.stdout
+
+
+def test_ctrl_c_during_the_demo_is_one_line_and_leaves_a_folder_the_next_demo_rebuilds(interrupted, demo_run):
+    out, code, errors = interrupted
+    assert code == 130 and "Traceback" not in errors
+    assert errors.splitlines()[-1] == ("tracker: interrupted (Ctrl-C); committed pages are kept, "
+                                       "a rerun goes on from there")
+    assert demo_run[1].startswith("SIMULATED DATA")  # the rerun in the same folder was accepted, and finished
+
+
+def test_it_says_what_it_is_doing_before_it_generates_or_collects_anything(demo_run):
+    first = demo_run[1].splitlines()[:4]
+    assert first[0].startswith("SIMULATED DATA") and first[2].startswith("generating the ecosystem: 2,400 Hugging Face")
+    assert first[3].startswith("collecting 8 snapshot days")
+    assert "day 1 of 8" in demo_run[1] and "day 8 of 8" in demo_run[1]
+
+
+def test_everything_made_later_from_the_demos_warehouse_says_simulated(demo_run, tmp_path):
+    out, _ = demo_run
+    warehouse = str(out / "warehouse.duckdb")
+    report = tracker("--db", warehouse, "-q", "report", "--out", str(tmp_path / "r"), check=True)
+    check = tracker("--db", warehouse, "-q", "check", check=True)
+    as_json = tracker("--db", warehouse, "-q", "check", "--format", "json", check=True)
+    tracker("--db", warehouse, "-q", "export", "--out", str(tmp_path / "e"), check=True)
+    query = tracker("--db", warehouse, "sql", "SELECT 1", check=True)
+
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "<title>[SIMULATED] " in page and 'class="simulated"' in page
+    assert (tmp_path / "r" / "report.md").read_text(encoding="utf-8").startswith("# [SIMULATED]")
+    assert check.stdout.startswith("SIMULATED DATA (")
+    assert all(v["simulated"] for v in json.loads(as_json.stdout))
+    assert json.loads((tmp_path / "e" / "manifest.json").read_text())["simulated"].startswith("SIMULATED DATA")
+    exported = tmp_path / "e" / "warehouse_meta" / "warehouse_meta.parquet"
+    assert duckdb.connect().execute("SELECT key FROM read_parquet(?)", [str(exported)]).fetchall() == [("simulated",)]
+    for said in (report, check, query):
+        assert "tracker: SIMULATED DATA in " in said.stderr
 
 
 def test_the_demo_collects_checks_and_reports_a_simulated_ecosystem_offline(demo_run):

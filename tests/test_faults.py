@@ -9,7 +9,7 @@ import resource
 import signal
 import subprocess
 import sys
-import time
+import threading
 from datetime import date
 
 import pytest
@@ -136,30 +136,61 @@ def test_a_page_whose_records_miss_fields_add_fields_or_change_types_loads_what_
 
 
 def test_a_kill_9_in_the_middle_of_page_loads_loses_nothing_on_rerun(hub, tmp_path, fault_free):
-    """Killed at several moments (in a request, in a load, in the merge), then rerun each time."""
+    """Killed at chosen events, then rerun each time: while its 1st request of a run is in flight (nothing
+    loaded), while its 2nd is (the page before it loading), the same once resumed, and as it logs its last
+    page committed (the run-end merge)."""
     path = tmp_path / "killed.duckdb"
-    env = {**os.environ, "HF_ENDPOINT": hub.url}
-    for delay in (0.3, 0.6, 0.9, 1.2):
-        victim = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(path), "collect", "huggingface"],
-                                  env=env, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
+    for let_through in (0, 1, 1):
+        assert killed_in_request(path, hub, let_through) == -signal.SIGKILL
+    killed_after_log_line(path, hub, "page 3 committed")
     tracker("--db", str(path), "collect", "huggingface", env={"HF_ENDPOINT": hub.url}, check=True)
     today = rows(path, "SELECT max(snapshot_date) FROM model_snapshots")[0][0]
     shifted = [[tuple(today if value == DAY else value for value in row) for row in table] for table in fault_free]
     assert tables(path) == [sorted(table) for table in shifted]
     assert rows(path, "SELECT count(*) FROM model_snapshots GROUP BY model_id HAVING count(*) > 1") == []
+    assert rows(path, "SELECT count(*) FROM runs WHERE status = 'succeeded'")[0][0] >= 1
+
+
+def collector(path, hub, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(path), "collect", "huggingface"],
+                            env={**os.environ, "HF_ENDPOINT": hub.url}, **popen)
+
+
+def killed_in_request(path, hub, let_through: int) -> int:
+    """Run a collection and kill -9 it while the stand-in holds its request number `let_through + 1`."""
+    victim: list[subprocess.Popen] = []
+    hub.add_fault("kill", path="/api/models", after=let_through, on_hit=lambda: victim[0].kill())
+    victim.append(collector(path, hub, stderr=subprocess.DEVNULL))
+    return victim[0].wait(timeout=120)  # a guard against hanging, not a speed requirement
+
+
+def killed_after_log_line(path, hub, line: str) -> None:
+    """Run a collection and kill -9 it as soon as it logs `line` (or let it end, if it never does)."""
+    victim = collector(path, hub, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(120, victim.kill)  # bounds the reading below
+    watchdog.start()
+    try:
+        for said in victim.stderr:
+            if line in said:
+                victim.kill()
+                break
+        victim.wait(timeout=120)
+    finally:
+        watchdog.cancel()
+        victim.stderr.close()
 
 
 def test_two_runs_started_at_once_one_runs_and_the_other_exits_at_once(hub, db_file, fault_free):
-    hub.add_fault("delay", path="/api/models", seconds=2, after=1)
-    first = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db_file), "collect", "huggingface"],
-                             env={**os.environ, "HF_ENDPOINT": hub.url}, stderr=subprocess.DEVNULL)
-    while len(hub.requests_to("/api/models")) < 2:
-        time.sleep(0.05)
-    second = tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": hub.url}, timeout=10)
-    assert first.wait(timeout=60) == 0
+    second_page_asked, first_may_go_on = threading.Event(), threading.Event()
+    hub.add_fault("kill", path="/api/models", after=1,
+                  on_hit=lambda: (second_page_asked.set(), first_may_go_on.wait(120)))
+    first = collector(db_file, hub, stderr=subprocess.DEVNULL)
+    try:
+        assert second_page_asked.wait(120), "the first run never asked for its second page"
+        second = tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": hub.url}, timeout=60)
+    finally:
+        first_may_go_on.set()
+    assert first.wait(timeout=120) == 0
     assert second.returncode == 3 and "in use by another tracker process" in second.stderr
     assert rows(db_file, "SELECT status, records FROM runs") == [("succeeded", 3000)]
 

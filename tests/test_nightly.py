@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from datetime import date, datetime, timezone
 
+import time_machine
 from conftest import rows, tracker
+
+from tracker import nightly
+from tracker.config import Config
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, so every request is refused
 
@@ -46,7 +52,35 @@ def test_run_exits_0_when_every_source_ran(small_hub, db_file, tmp_path):
     write_config(tmp_path, "[modelscope]\nenabled = false\n[github]\nenabled = false\n")
     result = tracker("--db", str(db_file), "run", env={"HF_ENDPOINT": small_hub.url})
     assert result.returncode == 0
-    assert result.stdout.split()[:6] == ["source", "status", "pages", "records", "seconds", "note"]
+    assert result.stdout.split()[:5] == ["source", "status", "pages", "records", "seconds"]
+
+
+def test_the_summary_shows_each_failed_sources_error_whole_on_its_own_line(small_hub, db_file, tmp_path):
+    write_config(tmp_path, f'[modelscope]\nenabled = false\n[github]\napi_url = "{UNREACHABLE}"\nretry_wait = 0.01\n')
+    result = tracker("--db", str(db_file), "run", env={"HF_ENDPOINT": small_hub.url})
+    [(error,)] = rows(db_file, "SELECT error FROM runs WHERE source = 'github'")
+    assert result.returncode == 1 and len(error) > 80  # longer than any table column shows
+    assert f"github: {error}\n" in result.stdout
+
+
+def test_a_silent_hub_fails_the_run_within_its_configured_timeout_and_retries(db_file, tmp_path):
+    """A server that accepts the connection and never answers: the run fails, naming the timeout."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        write_config(tmp_path, "[huggingface]\ntimeout = 0.2\nretry_wait = 0.01\n")
+        result = tracker("--db", str(db_file), "collect", "huggingface",
+                         env={"HF_ENDPOINT": f"http://127.0.0.1:{silent.getsockname()[1]}"}, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert rows(db_file, "SELECT status FROM runs") == [("failed",)]
+    assert "timed out" in rows(db_file, "SELECT error FROM runs")[0][0].lower()
+
+
+def test_by_default_a_silent_hub_fails_within_two_minutes():
+    """The stated bound, from the defaults: every attempt waits `timeout`, the waits between them double to 8 s."""
+    from tracker.collectors import huggingface
+
+    settings = Config().huggingface
+    waits = sum(min(settings.retry_wait * 2 ** n, 8) for n in range(huggingface.RETRIES))
+    assert settings.timeout * (huggingface.RETRIES + 1) + waits <= 120
 
 
 def test_schedule_runs_the_jobs_survives_a_failing_source_and_stops_cleanly_on_sigterm(small_hub, db_file, tmp_path):
@@ -82,3 +116,19 @@ def test_a_bad_cron_expression_is_a_one_line_error_naming_the_key(tmp_path):
     result = tracker("schedule", "--once-now")
     assert result.returncode == 2
     assert "huggingface.schedule" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_runs_collection_checks_and_report_use_its_day_and_time_not_the_clock(small_hub, db_file, tmp_path):
+    """The entry point reads the clock once; below it, a clock set years away changes nothing."""
+    config = Config()
+    config.huggingface.endpoint, config.modelscope.enabled, config.github.enabled = small_hub.url, False, False
+    config.report_dir = str(tmp_path / "report")
+    day, now = date(2026, 11, 1), datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)
+    with time_machine.travel(datetime(2031, 6, 1, tzinfo=timezone.utc), tick=False):
+        report = nightly.collect_sources(config, db_file, ["huggingface"], day=day)
+        nightly.check_and_report(config, db_file, report, day=day, now=now)
+
+    assert report.ok and report.stale_sources == [] and report.check_error is None
+    assert rows(db_file, "SELECT DISTINCT snapshot_date FROM model_snapshots") == [(day,)]
+    assert rows(db_file, "SELECT DISTINCT checked_at FROM claim_verdicts") == [(now.replace(tzinfo=None),)]
+    assert "Generated 2026-11-01 06:30 UTC" in report.report_path.read_text(encoding="utf-8")

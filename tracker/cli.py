@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
+
+import duckdb
 
 from tracker import config as configuration
 from tracker import nightly, output, sources
@@ -16,13 +20,14 @@ from tracker.reports import check as claim_checks
 from tracker.reports.registry import RegistryError
 from tracker.warehouse import export
 from tracker.warehouse.attribution import ReferenceDataError
-from tracker.warehouse import db, runs
+from tracker.warehouse import db, provenance, runs
 from tracker.warehouse.db import WarehouseError
 from tracker.warehouse import publish
 from tracker.warehouse.publish import OutputError
 
 COMMON_DEFAULTS = {"db": None, "config": None, "quiet": False}
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_WAREHOUSE, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it (128 + SIGINT)
 log = logging.getLogger("tracker")
 
 DESCRIPTION = """\
@@ -44,13 +49,22 @@ examples:
   tracker demo --out demo                   the whole pipeline on a SIMULATED ecosystem, offline
   tracker export --out parquet              every table as Hive-partitioned Parquet
   tracker runs                              what ran, when, and how it ended
-  tracker sql "SELECT count(*) FROM models"
+  tracker --db demo/warehouse.duckdb sql "SELECT hub, count(*) FROM models GROUP BY hub"
   tracker sql --format csv "SELECT * FROM model_snapshots LIMIT 10" > snap.csv
+  tracker config                            the effective settings, and where each came from
 
 exit codes: 0 all went well; 1 a source failed (its loaded pages are kept; rerun to resume);
-            2 bad usage or configuration; 3 the warehouse is unusable (locked, not DuckDB, bad SQL);
-            4 a claim check could not run (e.g. a malformed data file)
+            2 bad usage or configuration; 3 the warehouse is unusable (missing, locked, not DuckDB,
+            damaged) or a query was refused or wrong; 4 a claim check could not run (e.g. a
+            malformed data file); 130 interrupted by Ctrl-C
 """
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line naming the problem, and where to read more (exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,13 +80,41 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     sources.isolate_client_caches()
     try:
-        return args.handler(args)
+        if not args.reads_warehouse:
+            return args.handler(args)
+        simulated = provenance.simulated_at(existing_warehouse(args))
+        code = args.handler(args)
+        if simulated:  # said last, where a reader of the output sees it
+            print(f"tracker: SIMULATED DATA in {db_path(args)}: {simulated}", file=sys.stderr)
+        return code
     except configuration.ConfigError as error:
         print(f"tracker: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except WarehouseError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_WAREHOUSE
+    except duckdb.Error as error:  # e.g. a damaged file that opened but fails when its pages are read
+        print(f"tracker: warehouse {db_path(args)} is unusable: {nightly.one_line(error)}", file=sys.stderr)
+        return EXIT_WAREHOUSE
+    except KeyboardInterrupt:
+        print("tracker: interrupted (Ctrl-C); committed pages are kept, a rerun goes on from there", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`tracker sql ... | head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as error:  # a path the user named cannot be written as asked (e.g. --out names a file)
+        print(f"tracker: cannot write {error.filename or 'the output'}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def existing_warehouse(args) -> Path:
+    """The warehouse a reading command uses; one that is not there is an error, never a new empty file."""
+    path = db_path(args)
+    if not path.is_file():
+        demo_hint = " (after tracker demo: --db DEMO_FOLDER/warehouse.duckdb)" if not args.db else ""
+        raise WarehouseError(f"no warehouse at {path}: collect something first (tracker collect ...), "
+                             f"or name one with --db or TRACKER_DB{demo_hint}")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,8 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                         help="TOML configuration (default: $TRACKER_CONFIG, else ./tracker.toml if present)")
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only warnings and errors")
-    parser = argparse.ArgumentParser(prog="tracker", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    parser = OneLineParser(prog="tracker", description=DESCRIPTION, epilog=EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    parser.set_defaults(reads_warehouse=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     collect_parser = commands.add_parser(
@@ -106,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="stop the query after this long (SIGTERM and Ctrl-C stop it too)")
     sql_parser.add_argument("--max-rows", metavar="N", type=int, default=output.TABLE_ROWS,
                             help=f"rows the table view shows (default {output.TABLE_ROWS}); it counts the rest")
-    sql_parser.set_defaults(handler=cmd_sql)
+    sql_parser.set_defaults(handler=cmd_sql, reads_warehouse=True)
 
     run_parser = commands.add_parser(
         "run", parents=[common], help="the main job, once: collect every enabled source, check, report",
@@ -137,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--claim", metavar="ID", help="check only this claim (default: every claim)")
     check_parser.add_argument("--format", choices=output.FORMATS, default="table")
     check_parser.add_argument("--history", metavar="CLAIM", help="the stored verdicts of CLAIM, oldest first")
-    check_parser.set_defaults(handler=cmd_check)
+    check_parser.set_defaults(handler=cmd_check, reads_warehouse=True)
 
     report_parser = commands.add_parser(
         "report", parents=[common], help="check the claims and write the trend report (HTML, Markdown, PNG, CSV)",
@@ -146,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "report.md, and every chart as PNG beside its data as CSV.")
     report_parser.add_argument("--out", metavar="DIR", default=None,
                                help="folder for the report (default: the config's report_dir, ./report)")
-    report_parser.set_defaults(handler=cmd_report)
+    report_parser.set_defaults(handler=cmd_report, reads_warehouse=True)
 
     demo_parser = commands.add_parser(
         "demo", parents=[common], help="collect, check and report a SIMULATED ecosystem from local stand-ins (offline)",
@@ -169,12 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "earlier export in the same folder is replaced table by table.")
     export_parser.add_argument("--out", metavar="DIR", required=True)
     export_parser.add_argument("--format", choices=export.FORMATS, default="parquet")
-    export_parser.set_defaults(handler=cmd_export)
+    export_parser.set_defaults(handler=cmd_export, reads_warehouse=True)
 
     runs_parser = commands.add_parser("runs", parents=[common], help="the run ledger, newest first")
-    runs_parser.add_argument("--limit", type=int, default=20)
+    runs_parser.add_argument("--limit", type=_positive_int, default=20, help="how many runs to show (default 20)")
     runs_parser.add_argument("--format", choices=output.FORMATS, default="table")
-    runs_parser.set_defaults(handler=cmd_runs)
+    runs_parser.set_defaults(handler=cmd_runs, reads_warehouse=True)
 
     doctor_parser = commands.add_parser(
         "doctor", parents=[common], help="test live what each collector assumes of its hub (the first command to run)",
@@ -204,18 +247,39 @@ def build_parser() -> argparse.ArgumentParser:
                                       "or month")
     backfill_parser.set_defaults(handler=cmd_backfill)
 
-    config_parser = commands.add_parser("config", parents=[common],
-                                        help="print the effective configuration (tokens masked)")
+    config_parser = commands.add_parser(
+        "config", parents=[common], help="print the effective configuration, and where each value came from",
+        description="Print the configuration as the commands will use it: the warehouse path, every key "
+                    "(tokens masked), and under \"from\" whether each came from the default, the file or the "
+                    "environment.")
     config_parser.set_defaults(handler=cmd_config)
     return parser
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
 def db_path(args) -> Path:
     """--db, else the config file's `db`, else TRACKER_DB, else ./tracker.duckdb."""
+    return db_path_and_origin(args)[0]
+
+
+def db_path_and_origin(args) -> tuple[Path, str]:
     if args.db:
-        return Path(args.db)
-    configured = load_config(args).db
-    return Path(configured) if configured else db.default_path()
+        return Path(args.db), "option --db"
+    loaded = configuration.load_with_origins(args.config)
+    if loaded.config.db:
+        return Path(loaded.config.db), f"file {loaded.path}"
+    if db.default_path() != Path(db.DEFAULT_DB):
+        return db.default_path(), "environment TRACKER_DB"
+    return db.default_path(), "default"
 
 
 def load_config(args) -> configuration.Config:
@@ -225,14 +289,14 @@ def load_config(args) -> configuration.Config:
 def cmd_collect(args) -> int:
     config = load_config(args)
     names = sources.enabled(config) if args.source == "all" else [args.source]
-    report = nightly.collect_sources(config, db_path(args), names, output.page_progress)
+    report = nightly.collect_sources(config, db_path(args), names, output.page_progress, day=today())
     return EXIT_OK if report.ok else EXIT_SOURCE_FAILED
 
 
 def cmd_run(args) -> int:
-    config = load_config(args)
-    report = nightly.collect_sources(config, db_path(args), sources.enabled(config), output.page_progress)
-    nightly.check_and_report(config, db_path(args), report)
+    config, day = load_config(args), today()  # the one read of the clock: every step uses this run's day
+    report = nightly.collect_sources(config, db_path(args), sources.enabled(config), output.page_progress, day=day)
+    nightly.check_and_report(config, db_path(args), report, day=day, now=datetime.now(timezone.utc))
     if args.format == "json":
         json.dump({"sources": nightly.summary_rows(report), "verdicts": report.verdicts,
                    "stale_sources": report.stale_sources, "check_error": report.check_error,
@@ -240,7 +304,7 @@ def cmd_run(args) -> int:
                   sys.stdout, indent=2, default=str)
         print()
     else:
-        output.write_rows(nightly.summary_rows(report), args.format, sys.stdout)
+        _write_summary(nightly.summary_rows(report), args.format)
         if report.verdicts:
             sys.stdout.write("\n")
             output.write_rows(report.verdicts, args.format, sys.stdout)
@@ -251,12 +315,23 @@ def cmd_run(args) -> int:
     return EXIT_CHECK_FAILED if report.check_error else EXIT_OK
 
 
+def _write_summary(rows: list[dict], fmt: str) -> None:
+    """The run's summary; in a table each source's note follows it whole, on its own line, never cut."""
+    if fmt != "table":
+        output.write_rows(rows, fmt, sys.stdout)
+        return
+    output.write_rows([{k: v for k, v in row.items() if k != "note"} for row in rows], fmt, sys.stdout)
+    for row in rows:
+        if row["note"]:
+            sys.stdout.write(f"{row['source']}: {row['note']}\n")
+
+
 def cmd_schedule(args) -> int:
     config, path = load_config(args), db_path(args)
 
-    def run_job(job_id: str) -> None:
+    def run_job(job_id: str) -> None:  # each job is an entry point: it reads the clock when it starts
         try:
-            nightly.run_job(job_id, config, path)
+            nightly.run_job(job_id, config, path, day=today(), now=datetime.now(timezone.utc))
         except WarehouseError as error:  # e.g. a manual run holds the warehouse: try again next time
             log.error("%s: %s", job_id, error)
 
@@ -273,9 +348,10 @@ def cmd_sql(args) -> int:
 
 
 def cmd_check(args) -> int:
-    con = db.connect(db_path(args))  # writable: a check resolves the families and stores its verdicts
+    con = db.connect(existing_warehouse(args))  # writable: a check resolves the families and stores its verdicts
     try:
-        return claim_checks.check_command(con, args.claim, args.format, args.history, sys.stdout)
+        return claim_checks.check_command(con, args.claim, args.format, args.history, sys.stdout,
+                                          checked_at=datetime.now(timezone.utc))
     finally:
         con.close()
 
@@ -309,7 +385,7 @@ def cmd_demo(args) -> int:
     from tracker import demo
 
     try:
-        demo.demo(Path(args.out), demo.Size.scaled(args.scale))
+        demo.demo(Path(args.out), demo.Size.scaled(args.scale), day=today(), now=datetime.now(timezone.utc))
     except demo.DemoError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -372,6 +448,8 @@ def cmd_backfill(args) -> int:
 
 
 def cmd_config(args) -> int:
-    json.dump(configuration.effective(load_config(args)), sys.stdout, indent=2)
+    path, origin = db_path_and_origin(args)
+    shown = configuration.effective(configuration.load_with_origins(args.config), path.absolute(), origin)
+    json.dump(shown, sys.stdout, indent=2)
     print()
     return EXIT_OK

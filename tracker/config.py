@@ -7,7 +7,10 @@ import re
 import tomllib
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import timezone
 from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
 
 CONFIG_FILE = "tracker.toml"
 AI_TOPICS = ["machine-learning", "deep-learning", "artificial-intelligence", "llm", "large-language-models"]
@@ -28,7 +31,7 @@ class HuggingFace:
     filter: list[str] = field(default_factory=list)  # narrow to models carrying all these tags
     page_size: int = 1000
     retry_wait: float = 1.0     # seconds before the first retry of a failed request; doubles after
-    timeout: float = 30.0       # seconds to connect, and for each read, before retrying the page
+    timeout: float = 15.0       # seconds to connect, and for each read, before retrying the page
     deadline: float = 120.0     # seconds for one whole page, however slowly its bytes come
     max_wait: float = 900.0     # the longest rate-limit wait (Retry-After) waited out; longer fails the run
     schedule: str = "0 1 * * *"  # cron expression for `tracker schedule` (UTC)
@@ -44,24 +47,11 @@ class ModelScope:
     readme_budget: int = 2000   # getModel requests for readmes in one run: a large catalogue fills over nights
     readme_pause: float = 0.5   # seconds between two readme requests
     retry_wait: float = 2.0     # seconds before the first retry of a throttled or failed request; doubles after
+    retries: int = 3            # retries of a throttled or failed request
     tolerance: float = 0.001    # share of the catalogue that may be added or removed during a run
-    timeout: float = 30.0       # seconds to connect, and for each read
+    timeout: float = 15.0       # seconds to connect, and for each read
     deadline: float = 60.0      # seconds for one whole answer, however slowly its bytes come
     schedule: str = "0 2 * * *"
-
-    def __post_init__(self):
-        _in_range("modelscope.page_size", self.page_size, 1, 50)
-        _in_range("modelscope.readme_budget", self.readme_budget, 0, 1_000_000)
-        _in_range("modelscope.readme_pause", self.readme_pause, 0.0, 60.0)
-        _in_range("modelscope.retry_wait", self.retry_wait, 0.0, 300.0)
-        _in_range("modelscope.tolerance", self.tolerance, 0.0, 0.05)
-        _in_range("modelscope.timeout", self.timeout, 0.1, 600.0)
-        _in_range("modelscope.deadline", self.deadline, 0.1, 3600.0)
-
-
-def _in_range(name: str, value, low, high) -> None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
-        raise ConfigError(f"'{name}' must be between {low} and {high}, got {value!r}")
 
 
 @dataclass
@@ -78,21 +68,6 @@ class GitHub:
     request_deadline: float = 60.0  # seconds for one whole answer, however slowly it trickles in
     schedule: str = "0 3 * * *"
 
-    def __post_init__(self) -> None:
-        """Ranges and formats, checked where the values are read; one line naming the key."""
-        def refuse(key: str, rule: str, shown: bool = True) -> None:
-            raise ConfigError(f"'github.{key}' {rule}" + (f", got {getattr(self, key)!r}" if shown else ""))
-
-        if self.api_url and not re.fullmatch(r"https?://[^/\s:@]+(:\d{1,5})?(/\S*)?", self.api_url):
-            refuse("api_url", "must be an http(s) URL without credentials", shown=False)  # it may hold a secret
-        if not 1 <= len(self.topics) <= 6 or not all(GITHUB_TOPIC.fullmatch(t) for t in self.topics):
-            refuse("topics", "must be 1 to 6 GitHub topics (lowercase letters, digits, hyphens, up to 50)")
-        for key, low in (("first_year", 2008), ("min_stars", 0), ("owner_refresh_days", 0), ("retry_wait", 0)):
-            if getattr(self, key) < low:
-                refuse(key, f"must be at least {low}")
-        for key in ("max_wait", "timeout", "request_deadline"):
-            if not 0 < getattr(self, key) < float("inf"):
-                refuse(key, "must be a positive number of seconds")
 
 
 @dataclass
@@ -113,6 +88,134 @@ def token(source: str) -> str | None:
     return os.environ.get(TOKEN_VARIABLES[source]) or None
 
 
+# --- the range and format of every key: one place, so a new key gets its rule here -----------------
+
+def at_least(low: float) -> Callable:
+    return lambda value: None if value >= low else f"must be at least {low:g}"
+
+
+def above(low: float) -> Callable:
+    return lambda value: None if value > low else f"must be greater than {low:g}"
+
+
+def between(low: float, high: float) -> Callable:
+    return lambda value: None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+
+def url() -> Callable:
+    """"" (the default of the source) or an http(s) address with a host."""
+    def check(value: str) -> str | None:
+        parts = urlsplit(value)
+        if parts.username or parts.password:
+            return "must not hold credentials (tokens come from the environment only)"
+        if value == "" or (parts.scheme in ("http", "https") and parts.hostname):
+            return None
+        return "must be an http:// or https:// address (or \"\" for the default)"
+    return check
+
+
+def cron() -> Callable:
+    """5 cron fields (minute hour day month weekday), or 6 with seconds first, as `tracker schedule` reads them."""
+    return lambda value: cron_problem(value)
+
+
+def github_topics(most: int) -> Callable:
+    def check(value: list[str]) -> str | None:
+        if not 1 <= len(value) <= most or not all(GITHUB_TOPIC.fullmatch(t) for t in value):
+            return f"must be 1 to {most} GitHub topics (lowercase letters, digits, hyphens, up to 50)"
+        return None
+    return check
+
+
+def anything() -> Callable:
+    return lambda value: None
+
+
+CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why `expression` is not a cron schedule, or None. APScheduler is imported only when one is checked."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    parts = expression.split()
+    try:
+        if len(parts) == 5:
+            CronTrigger.from_crontab(expression, timezone=timezone.utc)
+        elif len(parts) == 6:
+            CronTrigger(**dict(zip(CRON_FIELDS, parts)), timezone=timezone.utc)
+        else:
+            return "must have 5 cron fields (or 6 with seconds first)"
+    except ValueError as error:
+        return f"is not a valid cron expression ({error})"
+    return None
+
+
+# Keys without an entry here are refused by a test: every key states its range or format.
+RULES: dict[str, Callable] = {
+    "db": anything(),
+    "report_dir": lambda v: None if v.strip() else "must name a folder",
+    "report_schedule": cron(),
+    "huggingface.enabled": anything(),
+    "huggingface.endpoint": url(),
+    "huggingface.author": anything(),
+    "huggingface.search": anything(),
+    "huggingface.filter": anything(),
+    "huggingface.page_size": between(1, 1000),   # the Hub serves at most 1,000 models a page
+    "huggingface.retry_wait": between(0, 60),
+    "huggingface.timeout": between(0.1, 600),
+    "huggingface.deadline": between(0.1, 3600),
+    "huggingface.max_wait": between(0, 86_400),
+    "huggingface.schedule": cron(),
+    "modelscope.enabled": anything(),
+    "modelscope.endpoint": url(),
+    "modelscope.owner": anything(),
+    "modelscope.page_size": between(1, 50),      # the OpenAPI description's maximum page size
+    "modelscope.readme_lineage": anything(),
+    "modelscope.readme_budget": between(0, 1_000_000),
+    "modelscope.readme_pause": between(0, 60),
+    "modelscope.retry_wait": between(0, 300),
+    "modelscope.retries": between(0, 10),
+    "modelscope.tolerance": between(0, 0.05),
+    "modelscope.timeout": between(0.1, 600),
+    "modelscope.deadline": between(0.1, 3600),
+    "modelscope.schedule": cron(),
+    "github.enabled": anything(),
+    "github.api_url": url(),
+    "github.topics": github_topics(6),           # the README: at most six
+    "github.first_year": at_least(2008),         # GitHub opened in 2008: no repository is older
+    "github.min_stars": at_least(0),
+    "github.owner_refresh_days": at_least(0),
+    "github.retry_wait": between(0, 60),
+    "github.max_wait": between(0, 86_400),
+    "github.timeout": between(0.1, 600),
+    "github.request_deadline": between(0.1, 3600),
+    "github.schedule": cron(),
+}
+
+
+def check_value(name: str, value, where: str) -> None:
+    """Raise ConfigError naming `name` (and `where` it came from) when `value` is outside its key's rule."""
+    rule = RULES.get(name, anything())
+    problem = rule(value)
+    if problem:
+        shown = "" if "@" in str(value) else f", got {value!r}"  # an address may hold a secret: never echoed
+        raise ConfigError(f"{where}: '{name}' {problem}{shown}")
+
+
+def flattened(config) -> dict:
+    """The configuration as {"section.key": value}."""
+    shown = {}
+    for key, value in asdict(config).items():
+        if isinstance(value, dict):
+            shown.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            shown[key] = value
+    return shown
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
 def find_file(explicit: str | None) -> Path | None:
     if explicit:
         return Path(explicit)
@@ -121,18 +224,40 @@ def find_file(explicit: str | None) -> Path | None:
     return Path(CONFIG_FILE) if Path(CONFIG_FILE).exists() else None
 
 
+@dataclass
+class Loaded:
+    """The effective configuration and the file it was read from (None: defaults only)."""
+
+    config: Config
+    path: Path | None
+    from_file: set[str] = field(default_factory=set)   # "section.key" names the file set
+
+
 def load(explicit: str | None = None) -> Config:
-    """The effective configuration: defaults overlaid by the file, if there is one."""
+    """The effective configuration: defaults overlaid by the file, if there is one, each of its values checked."""
+    return load_with_origins(explicit).config
+
+
+def load_with_origins(explicit: str | None = None) -> Loaded:
     path = find_file(explicit)
     if path is None:
-        return Config()
+        return Loaded(Config(), None)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such configuration file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return _build(Config, data, str(path), "")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+    config = _build(Config, data, str(path), "")
+    return Loaded(config, path, set(_names(data)))
+
+
+def _names(data: dict, prefix: str = "") -> list[str]:
+    """The "section.key" names a file's tables set."""
+    return [name for key, value in data.items()
+            for name in (_names(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
 
 
 def _build(kind: type, data: dict, path: str, prefix: str):
@@ -150,6 +275,7 @@ def _build(kind: type, data: dict, path: str, prefix: str):
             values[key] = _build(expected, value, path, f"{name}.")
         else:
             values[key] = _checked(value, expected, path, name)
+            check_value(name, values[key], path)
     return kind(**values)
 
 
@@ -170,10 +296,28 @@ def _type_name(expected) -> str:
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(expected, str(expected))
 
 
-def effective(config: Config) -> dict:
-    """The configuration as a dict, with whether each token is set (never its value)."""
-    shown = asdict(config)
+# --- showing it ----------------------------------------------------------------------------------
+
+ENDPOINT_VARIABLES = {"huggingface.endpoint": "HF_ENDPOINT", "modelscope.endpoint": "MODELSCOPE_ENDPOINT",
+                      "github.api_url": "GITHUB_API_URL"}
+
+
+def effective(loaded: Loaded | Config, db_path: Path | None = None, db_origin: str | None = None) -> dict:
+    """The configuration as a dict, with whether each token is set (never its value), the warehouse path
+    that will be used, and where each value came from: default, the file, or the environment."""
+    if isinstance(loaded, Config):
+        loaded = Loaded(loaded, None)
+    shown = asdict(loaded.config)
+    origins = {name: (f"file {loaded.path}" if name in loaded.from_file else "default")
+               for name in flattened(loaded.config)}
+    for name, variable in ENDPOINT_VARIABLES.items():
+        section, key = name.split(".")
+        if not shown[section][key] and os.environ.get(variable):
+            shown[section][key], origins[name] = os.environ[variable], f"environment {variable}"
+    if db_path is not None:
+        shown["db"], origins["db"] = str(db_path), db_origin or origins["db"]
     for source, variable in TOKEN_VARIABLES.items():
         shown[source]["token"] = f"set in {variable} (hidden)" if token(source) else f"not set ({variable})"
+        origins[f"{source}.token"] = f"environment {variable}"
+    shown["from"] = origins
     return shown
-

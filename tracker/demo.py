@@ -23,17 +23,17 @@ from typing import Callable, Iterator
 
 from tracker import sources
 from tracker.config import Config
-from tracker.pipeline import collect, today
+from tracker.pipeline import CollectionFailed, collect
 from tracker.reports import check, render
 from tracker.sim import github as github_sim
 from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
 from tracker.sim.huggingface import HubStandIn
 from tracker.sim.modelscope import ModelScopeStandIn
-from tracker.warehouse import db
+from tracker.warehouse import db, provenance
 
 MARKER = "# SIMULATED DATA: tracker demo"
 WAREHOUSE, REPORT = "warehouse.duckdb", "report"
-# Days before today that get a snapshot: sparse over the year, dense over the last month (risers).
+# Days before the run's day that get a snapshot: sparse over the year, dense over the last month (risers).
 SNAPSHOT_DAYS = (-330, -240, -150, -90, -60, -30, -14, 0)
 TOKENS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "GITHUB_TOKEN", "MODELSCOPE_API_TOKEN")
 RISING_SHARE = 0.04   # models and repositories whose counts grow late and fast
@@ -70,20 +70,29 @@ class DemoResult:
     seconds: float = 0.0
 
 
+def say(line: str) -> None:
+    print(line, flush=True)  # at once, even into a pipe or a log: the demo shows what it is doing as it does it
+
+
 def demo(out_dir: str | Path, size: Size | None = None, days: tuple[int, ...] = SNAPSHOT_DAYS,
-         echo: Callable[[str], None] = print) -> DemoResult:
-    """Collect, check and report a simulated ecosystem into `out_dir`; prints where everything is."""
+         echo: Callable[[str], None] = say, *, day: date, now: datetime) -> DemoResult:
+    """Collect, check and report a simulated ecosystem into `out_dir`, its last snapshot on `day`; prints
+    where everything is. Interrupted, it leaves a folder a rerun rebuilds."""
     started, size = time.monotonic(), size or Size()
     out = prepare(Path(out_dir))
-    dates = [today() + timedelta(days=offset) for offset in sorted(days)]
+    dates = [day + timedelta(days=offset) for offset in sorted(days)]
     echo("SIMULATED DATA: tracker demo. A generated ecosystem served by local stand-ins of Hugging Face, "
          "ModelScope and GitHub on 127.0.0.1; nothing here is real hub data.")
+    echo(f"into {out}: the warehouse {WAREHOUSE}, the report in {REPORT}/")
     result = DemoResult(out, out / WAREHOUSE, out / REPORT / "report.html", dates, [])
+    write_readme(result)  # first: a folder left by an interrupted demo is still known as the demo's
     con = db.connect(result.warehouse)
     try:
+        provenance.mark_simulated(con)
         with _without_tokens():
             _collect_days(con, size, dates, result, echo)
-        result.verdicts = _check(con, echo)
+        result.verdicts = _check(con, echo, now)
+        echo("writing the report ...")
         result.report = render.write_report(con, out / REPORT, result.verdicts, simulated=True)
     finally:
         con.close()
@@ -120,19 +129,21 @@ def _without_tokens() -> Iterator[None]:
 
 def _collect_days(con, size: Size, dates: list[date], result: DemoResult, echo) -> None:
     end = datetime.combine(dates[-1], datetime.min.time(), tzinfo=timezone.utc)
+    echo(f"generating the ecosystem: {size.huggingface:,} Hugging Face models, {size.modelscope:,} ModelScope "
+         f"models, {size.github:,} GitHub repositories ...")
     hf = list(GeneratedEcosystem(size.huggingface, seed=size.seed, end=end))
     ms = list(GeneratedEcosystem(size.modelscope, seed=size.seed + 1, hub="modelscope", end=end,
                                  start=datetime(2024, 9, 17, tzinfo=timezone.utc)))
     repos = github_sim.generate(size.github, seed=size.seed, end=end.replace(tzinfo=None))
     if "modelscope" not in sources.BUILDERS:
         result.skipped["modelscope"] = "tracker/sources.py has no ModelScope builder yet"
-    echo(f"collecting {len(dates)} snapshot days, {dates[0]} to {dates[-1]}:")
-    for day in dates:
+    echo(f"collecting {len(dates)} snapshot days, {dates[0]} to {dates[-1]}, with the real collectors:")
+    for number, day in enumerate(dates, 1):
         counts = [_collect_models(con, "huggingface", HubStandIn, hf, day)]
         if "modelscope" not in result.skipped:
             counts.append(_collect_models(con, "modelscope", ModelScopeStandIn, ms, day))
         counts.append(_collect_github(con, repos, day))
-        echo(f"  {day}  " + " · ".join(counts))
+        echo(f"  day {number} of {len(dates)}, {day}:  " + " · ".join(counts))
     result.sources = ["huggingface", "github"] + ([] if "modelscope" in result.skipped else ["modelscope"])
     for name, why in result.skipped.items():
         echo(f"  {name} skipped: {why}")
@@ -146,7 +157,7 @@ def _collect_models(con, name: str, stand_in_class, catalogue: list[SimModel], d
         source_config.endpoint, source_config.retry_wait = stand_in.url, 0.05
         if name == "modelscope":
             source_config.readme_pause = 0.0  # local stand-ins need no pacing
-        summary = collect(con, sources.build(name, config, con, day), snapshot_date=day)
+        summary = _collected(con, sources.build(name, config, con, day), day)
     return f"{name} {summary.records:,} models"
 
 
@@ -156,8 +167,18 @@ def _collect_github(con, world: github_sim.Ecosystem, day: date) -> str:
     with github_sim.GitHubStandIn(served, world.owners, search_limit=100_000, core_limit=100_000) as stand_in:
         config = Config()
         config.github.api_url, config.github.retry_wait = stand_in.url, 0.05
-        summary = collect(con, sources.build("github", config, con, day), snapshot_date=day)
+        summary = _collected(con, sources.build("github", config, con, day), day)
     return f"github {summary.records:,} records"
+
+
+def _collected(con, source, day: date):
+    """One collection from a stand-in; Ctrl-C stays Ctrl-C, any other failure is one line."""
+    try:
+        return collect(con, source, snapshot_date=day)
+    except CollectionFailed as error:
+        if isinstance(error.__cause__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        raise DemoError(f"the demo's collection of {source.name} on {day} failed: {error}") from None
 
 
 def models_on(catalogue: list[SimModel], day: date) -> list[SimModel]:
@@ -190,9 +211,10 @@ def _growth(key: str, created: date, day: date, latest: date) -> float:
 
 # --- check, report, tell -------------------------------------------------------------------------
 
-def _check(con, echo) -> list:
+def _check(con, echo, checked_at: datetime) -> list:
+    echo("checking the claims ...")
     try:
-        verdicts = check.run_checks(con)
+        verdicts = check.run_checks(con, checked_at=checked_at)
     except check.CheckError as error:  # the report still shows the trends, and says no claim was checked
         echo(f"claim checks failed, the report has no verdicts: {error}")
         return []
@@ -226,7 +248,7 @@ tracker does and says nothing about the real Hugging Face, ModelScope or GitHub.
 - `{REPORT}/report.html`: the report (self-contained; opens from disk), `{REPORT}/report.md` the same
   in Markdown; charts as PNG with their data as CSV in `{REPORT}/charts/` and `{REPORT}/evidence/`
 - `{WAREHOUSE}`: the DuckDB warehouse; snapshot days {", ".join(str(d) for d in result.snapshot_dates)}
-- sources collected: {", ".join(result.sources)}{skipped}
+- sources collected: {", ".join(result.sources) or "none yet: the demo did not finish, run it again"}{skipped}
 
 Try, from this folder:
 
@@ -242,6 +264,6 @@ Run `tracker demo --out <this folder>` again to rebuild it.
 def _tell(result: DemoResult, echo) -> None:
     echo(f"report (SIMULATED):    {result.report}")
     echo(f"warehouse (SIMULATED): {result.warehouse}")
-    echo(f"done in {result.seconds:.0f} s. Try:")
+    echo(f"done in {result.seconds:.0f} s. Ask its warehouse (or set TRACKER_DB={shlex.quote(str(result.warehouse))}):")
     for line in example_queries(result.warehouse):
         echo(f"  {line}")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from tracker import sources
 from tracker.config import Config
-from tracker.pipeline import CollectionFailed, Summary, collect, today
+from tracker.pipeline import CollectionFailed, Summary, collect
 from tracker.reports import check as claim_checks
+from tracker.reports.registry import RegistryError
+from tracker.warehouse.attribution import ReferenceDataError
 from tracker.warehouse import db, sql
 from tracker.warehouse.db import WarehouseError
 from tracker.warehouse.publish import OutputError
@@ -35,11 +37,10 @@ class NightReport:
         return not self.failed_sources
 
 
-def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for=None,
-                    day: date | None = None) -> NightReport:
-    """Collect each source in turn as the snapshot of `day` (default: today, read here once); one failing
-    never stops the others. `on_page_for(name)` gives a context manager yielding the per-page callback."""
-    report, day = NightReport(), day or today()
+def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for=None, *, day: date) -> NightReport:
+    """Collect each source in turn as the snapshot of `day`; one failing never stops the others.
+    `on_page_for(name)` gives a context manager yielding the per-page callback (a progress bar)."""
+    report = NightReport()
     con = db.connect(db_path)
     try:
         for name in names:
@@ -64,27 +65,33 @@ def _collect_one(con, config: Config, name: str, on_page_for, day: date) -> Summ
     return summary
 
 
-def stale_sources(config: Config, con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Enabled sources with no succeeded run today: the checks say their data is older."""
-    fresh = {source for (source,) in sql.run(con, "sources_collected_on", day=today()).fetchall()}
+def stale_sources(config: Config, con: duckdb.DuckDBPyConnection, day: date) -> list[str]:
+    """Enabled sources with no succeeded run on `day`: the checks say their data is older."""
+    fresh = {source for (source,) in sql.run(con, "sources_collected_on", day=day).fetchall()}
     return [name for name in sources.enabled(config) if name not in fresh]
 
 
-def check_and_report(config: Config, db_path: Path, report: NightReport) -> NightReport:
-    """Judge every claim on what the warehouse holds, then write the report; note stale sources and
-    changed verdicts."""
-    con = db.connect(db_path)
+def check_and_report(config: Config, db_path: Path, report: NightReport, *, day: date, now: datetime) -> NightReport:
+    """Judge every claim on what the warehouse holds (at `now`, the run of `day`), then write the report;
+    note stale sources and changed verdicts."""
     try:
-        report.stale_sources = stale_sources(config, con)
+        con = db.connect(db_path)
+    except WarehouseError as error:
+        report.check_error = one_line(error)
+        log.error("checks could not run: %s", report.check_error)
+        return report
+    try:
+        report.stale_sources = stale_sources(config, con, day)
         if report.stale_sources:
-            log.warning("checks use older data for: %s (no complete run today)", ", ".join(report.stale_sources))
+            log.warning("checks use older data for: %s (no complete run on %s)", ", ".join(report.stale_sources), day)
         before = dict(sql.run(con, "claim_latest_verdicts").fetchall())
-        verdicts = claim_checks.run_checks(con)
+        verdicts = claim_checks.run_checks(con, checked_at=now)
         from tracker.reports import render  # matplotlib loads only when a report is drawn
 
-        report.report_path = render.write_report(con, Path(config.report_dir), verdicts)
-    except (claim_checks.CheckError, WarehouseError, OutputError, duckdb.Error) as error:
-        report.check_error = str(error).strip().splitlines()[0]
+        report.report_path = render.write_report(con, Path(config.report_dir), verdicts, generated_at=now)
+    except (claim_checks.CheckError, RegistryError, ReferenceDataError, WarehouseError, OutputError, OSError,
+            duckdb.Error) as error:
+        report.check_error = one_line(error)
         log.error("checks could not run: %s", report.check_error)
         return report
     finally:
@@ -94,19 +101,25 @@ def check_and_report(config: Config, db_path: Path, report: NightReport) -> Nigh
     return report
 
 
+def one_line(error: BaseException) -> str:
+    """An error's first line, whole: what a summary or a log shows of it."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def summary_rows(report: NightReport) -> list[dict]:
-    """One line per source: how far it got, how long it took, and why it stopped if it failed."""
+    """One line per source: how far it got, how long it took, and why it stopped if it failed (whole)."""
     return [{"source": s.source, "status": s.status, "pages": s.pages, "records": s.records,
              "seconds": round(s.seconds, 1), "note": s.error or ("resumed" if s.resumed else "")}
             for s in report.collections]
 
 
-def run_job(job_id: str, config: Config, db_path: Path) -> None:
-    """One scheduled job: a source's collection, or the checks and report after them."""
+def run_job(job_id: str, config: Config, db_path: Path, *, day: date, now: datetime) -> None:
+    """One scheduled job: a source's collection (the snapshot of `day`), or the checks and report after them."""
     if job_id in sources.SOURCE_NAMES:
-        collect_sources(config, db_path, [job_id])
+        collect_sources(config, db_path, [job_id], day=day)
         return
-    report = check_and_report(config, db_path, NightReport())
+    report = check_and_report(config, db_path, NightReport(), day=day, now=now)
     changed = [f"{v['claim']}: {v['before']} -> {v['verdict']}" for v in report.verdicts if v["changed"]]
     log.info("checks: %s claims judged; changed: %s; report: %s", len(report.verdicts),
              "; ".join(changed) or "none", report.report_path)

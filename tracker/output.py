@@ -150,17 +150,21 @@ def _write_table(columns: list[str], batches, stream: IO[str], max_rows: int) ->
 
 @contextlib.contextmanager
 def page_progress(source: str) -> Iterator:
-    """A progress bar on a terminal, a log line per page otherwise."""
+    """A progress bar on a terminal, a log line per page otherwise; with a total and an ETA once a page
+    tells the catalogue's size (ModelScope's listing does, for one)."""
     if sys.stderr.isatty():
         from tqdm import tqdm
 
         with tqdm(desc=source, unit=" records", file=sys.stderr) as bar:
             def on_page(run, page) -> None:
+                if page.catalog_total and bar.total != page.catalog_total:
+                    bar.total = page.catalog_total  # tqdm shows the share done and the time left from here
                 bar.update(len(page.records.get("models") or page.records.get("repos") or ()))
                 bar.set_postfix(pages=run.pages)
             yield on_page
         return
 
     def log_page(run, page) -> None:
-        log.info("%s: page %s committed (%s records so far)", source, run.pages, run.records)
+        of = f" of {page.catalog_total:,}" if page.catalog_total else ""
+        log.info("%s: page %s committed (%s records%s so far)", source, run.pages, f"{run.records:,}", of)
     yield log_page

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from tracker.warehouse import db, publish
+from tracker.warehouse import db, provenance, publish
 
 FORMATS = ("parquet", "csv")
 # Internal forms left out: staging tables are emptied by each run's merge; the facts table is exported
@@ -59,11 +59,12 @@ def export(db_path: str | Path, out_dir: str | Path, fmt: str = "parquet") -> li
         con = _connect(db_path, staging.path)
         try:
             done = [_export_one(con, name, staging.path, fmt) for name in relations(con)]
+            simulated = provenance.simulated(con)
         except duckdb.Error as error:  # e.g. a view that reads a file: refused, and nothing is published
             raise db.WarehouseError(f"export failed, nothing was changed: {db.first_line(error)}") from None
         finally:
             con.close()
-        staging.publish(_manifest(staging.target, fmt, done))
+        staging.publish(_manifest(staging.target, fmt, done, simulated))
     return [Exported(e.name, e.rows, staging.target / e.path.name, e.partition_by) for e in done]
 
 
@@ -126,9 +127,10 @@ def _write(relation: duckdb.DuckDBPyRelation, fmt: str, path: str, **options) ->
         relation.write_csv(path, header=True, **options)
 
 
-def _manifest(out: Path, fmt: str, done: list[Exported]) -> dict:
-    """What was written and how to read it back; publish adds the list of files."""
+def _manifest(out: Path, fmt: str, done: list[Exported], simulated: str | None = None) -> dict:
+    """What was written and how to read it back, and SIMULATED for the demo's data; publish adds the files."""
     return {
+        **({"simulated": f"SIMULATED DATA: {simulated}"} if simulated else {}),
         "format": fmt,
         "tables": {e.name: {"rows": e.rows, "path": e.path.name, "partition_by": e.partition_by} for e in done},
         "read_with_duckdb": f"SELECT * FROM read_{fmt}('{out.name}/<table>/**/*.{fmt}', hive_partitioning = true)",
