@@ -178,7 +178,6 @@ def test_without_db_the_missing_default_warehouse_is_named_and_the_demos_is_sugg
     assert not (tmp_path / "tracker.duckdb").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the sql engineer's change (issue 11): an empty query is one line, exit 3")
 @pytest.mark.parametrize("query", ["", "-- only a comment"])
 def test_an_empty_query_is_a_one_line_error(small_hub, db_file, query):
     collected(db_file, small_hub)
@@ -205,15 +204,8 @@ def test_an_out_that_names_an_existing_file_is_one_line_and_the_file_is_kept(sma
     assert mine.read_text() == "keep me"
 
 
-# Until db.connect checks a file before writing to it (the warehouse engineer's change), a writable open
-# of a damaged file changes it; the one-line error already holds.
-WRITES_BEFORE_CHECKING = pytest.mark.xfail(strict=True, reason="db.connect must refuse a damaged file before writing")
-
-
-@pytest.mark.parametrize("command", [["runs"], pytest.param(["collect", "huggingface"], marks=WRITES_BEFORE_CHECKING),
-                                     ["export", "--out", "e"],
-                                     pytest.param(["report", "--out", "r"], marks=WRITES_BEFORE_CHECKING)],
-                         ids=lambda c: c[0])
+@pytest.mark.parametrize("command", [["runs"], ["collect", "huggingface"], ["export", "--out", "e"],
+                                     ["report", "--out", "r"]], ids=lambda c: c[0])
 def test_a_truncated_warehouse_is_one_line_and_is_left_as_it_was(small_hub, db_file, tmp_path, command):
     collected(db_file, small_hub)
     cut = tmp_path / "cut.duckdb"
