@@ -152,6 +152,8 @@ def _incomplete(con: duckdb.DuckDBPyConnection, source: Source, run: Run, starte
 def _resume_or_begin(con: duckdb.DuckDBPyConnection, source: Source, day: date) -> Run:
     resumable = None
     for run in runs.unfinished(con, source.name):
+        if ("backfill" in run.scope) != ("backfill" in source.scope):
+            continue  # a backfill and a collection of the same hub never close each other's runs
         if run.snapshot_date == day and run.scope == source.scope and resumable is None:
             resumable = run
         else:
