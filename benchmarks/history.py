@@ -176,14 +176,28 @@ def claim_queries(db: Path) -> dict:
         con.close()
 
 
+def diagnose(db: Path) -> dict:
+    """Each diagnose_* statement of history.sql, timed (see the comments there for the query each stands for)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for name, text in statements().items():
+            if name.startswith("diagnose_"):
+                seconds, result = timed(lambda: con.execute(text).fetchall())
+                out[name.removeprefix("diagnose_")] = {"seconds": seconds, "rows": len(result)}
+        return out
+    finally:
+        con.close()
+
+
 def cli(args: list[str], work: Path, name: str) -> dict:
     from benchmarks import measure
 
     m = measure.run([sys.executable, "-m", "tracker", *args], env=clean_env(), cwd=work,
                     stderr_path=work / f"{name}.stderr")
-    return {"command": "tracker " + " ".join(args), "seconds": round(m.wall, 2), "cpu_seconds": round(m.cpu, 2),
-            "exit": m.returncode, "peak_rss_mb": round(m.peak_rss_mb, 1),
-            "stdout_tail": m.stdout[-800:], "stderr_tail": m.stderr_tail[-800:]}
+    out = {"command": "tracker " + " ".join(args[2:]), "seconds": round(m.wall, 2), "cpu_seconds": round(m.cpu, 2),
+           "exit": m.returncode, "peak_rss_mb": round(m.peak_rss_mb, 1)}
+    return out if m.returncode == 0 else {**out, "stderr_tail": m.stderr_tail[-800:]}
 
 
 def clean_env() -> dict:
@@ -241,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="ModelScope models as a share of --models (default 0.05)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the warehouse in benchmarks/.work/")
-    parser.add_argument("--only", choices=("build", "measure"), help="only synthesise, or only measure a kept one")
+    parser.add_argument("--only", choices=("build", "measure", "diagnose"),
+                        help="only synthesise; only measure a kept warehouse; only time the diagnosis on a kept one")
     parser.add_argument("--results-dir", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     work = HERE / ".work" / f"history-{args.models}x{args.days}"
@@ -251,12 +266,18 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(build(db, args.models, args.days, args.modelscope_share, args.seed)))
         return 0
     result_path = args.results_dir / f"history-{args.models}x{args.days}.json"
-    result = json.loads(result_path.read_text()) if args.only == "measure" and result_path.exists() else {}
+    result = json.loads(result_path.read_text()) if args.only in ("measure", "diagnose") and result_path.exists() else {}
+    if args.only == "diagnose":
+        result["diagnosis"] = diagnose(db)
+        result_path.write_text(json.dumps(result, indent=1, default=str) + "\n")
+        print("\n".join(f"{k:28} {v['seconds']:8.2f} s" for k, v in result["diagnosis"].items()))
+        return 0
     if args.only != "measure":
         result = {"models": args.models, "days": args.days, "modelscope_share": args.modelscope_share,
                   "seed": args.seed, **synthesise(args, work)}
     result.update(machine=machine(), measured_on=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                   targets=TARGETS, measured=measure_all(db, work))
+    result["diagnosis"] = diagnose(db)
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.write_text(json.dumps(result, indent=1, default=str) + "\n")
     print(table_text(result))
