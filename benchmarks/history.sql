@@ -1,0 +1,105 @@
+-- benchmarks/history.py: the statements that grow a year of nightly snapshots from one synthesised day.
+-- Each section starts with a "-- name:" line; history.py runs them by name.
+
+-- name: models
+-- The generated catalogue (registered as generated_models), in (hub, model_id) order as the merge inserts it,
+-- listed from the first day to the last.
+INSERT INTO models (hub, model_id, author, created_at, last_modified, pipeline_tag, library_name,
+                    tags, first_seen, last_seen)
+SELECT hub, model_id, author, created_at, last_modified, pipeline_tag, library_name, tags, $first, $last
+FROM generated_models
+ORDER BY hub, model_id;
+
+-- name: first_day
+-- The first snapshot day, in model_key order.
+INSERT INTO model_snapshot_facts
+SELECT m.model_key, $first, g.downloads, g.downloads_all_time, g.likes
+FROM generated_models g JOIN models m USING (hub, model_id)
+ORDER BY m.model_key;
+
+-- name: lineage
+INSERT INTO lineage SELECT DISTINCT * FROM generated_edges;
+
+-- name: runs
+-- One succeeded run per hub per snapshot day, as the nightly job leaves them.
+INSERT INTO runs (source, scope, snapshot_date, status, started_at, finished_at, pages, records, catalog_total)
+SELECT h.hub, '{}', $first + d.day, 'succeeded',
+       ($first + d.day)::TIMESTAMP + INTERVAL 2 HOUR, ($first + d.day)::TIMESTAMP + INTERVAL 3 HOUR,
+       (h.models + 999) // 1000, h.models, h.models
+FROM (SELECT hub, count(*) AS models FROM models GROUP BY hub) h
+CROSS JOIN (SELECT range::INTEGER AS day FROM range($days)) d
+ORDER BY d.day, h.hub;
+
+-- name: day
+-- Day $day after the first, from the first day's rows (its zonemap keeps the scan to the first row groups),
+-- appended in model_key order as merge_staged_models.sql does. Deterministic per (model_key, day):
+-- downloads (trailing 30 days) the first day's value +-10 %, all-time downloads growing by a thirtieth of it
+-- a day, likes +1 % a day (small counts stay put).
+INSERT INTO model_snapshot_facts
+SELECT model_key, snapshot_date + $day::INTEGER,
+       greatest(0, downloads + ((hash(model_key, $day) % 21)::BIGINT - 10) * downloads // 100),
+       downloads_all_time + $day * downloads // 30,
+       likes + ($day * likes) // 100
+FROM model_snapshot_facts
+WHERE snapshot_date = $first
+ORDER BY model_key;
+
+-- name: storage
+-- How DuckDB stores the snapshot facts: compression per column.
+SELECT column_name, compression, count(*) AS segments, sum(count) AS "values"
+FROM pragma_storage_info('model_snapshot_facts')
+WHERE segment_type <> 'VALIDITY'
+GROUP BY ALL
+ORDER BY column_name, "values" DESC;
+
+-- name: shape
+-- What the warehouse holds.
+SELECT (SELECT count(*) FROM models) AS models,
+       (SELECT count(*) FROM models WHERE hub = 'modelscope') AS modelscope_models,
+       (SELECT count(*) FROM lineage) AS lineage_edges,
+       (SELECT count(*) FROM model_snapshot_facts) AS snapshot_rows,
+       (SELECT count(DISTINCT snapshot_date) FROM model_snapshot_facts) AS snapshot_days,
+       (SELECT min(snapshot_date) FROM model_snapshot_facts) AS first_day,
+       (SELECT max(snapshot_date) FROM model_snapshot_facts) AS last_day;
+
+-- The diagnosis (--only diagnose): what the trend queries that miss their target spend their time on, each
+-- whole-view aggregate against the same answer from model_snapshot_facts alone or from the newest day.
+
+-- name: diagnose_max_via_view
+-- new_derivatives_by_family_month, family_share_of_new_derivatives, first_release_hub_by_family
+SELECT max(snapshot_date) FROM model_snapshots;
+
+-- name: diagnose_max_via_facts
+SELECT max(snapshot_date) FROM model_snapshot_facts;
+
+-- name: diagnose_latest_via_view
+-- downloads_likes_by_family (and downloads_likes_by_country before its fix)
+SELECT hub, max(snapshot_date) FROM model_snapshots GROUP BY hub;
+
+-- name: diagnose_latest_from_newest_day
+-- downloads_likes_by_country's `latest` now
+WITH on_newest_day AS (
+    SELECT m.hub, any_value(f.snapshot_date) AS snapshot_date
+    FROM model_snapshot_facts f JOIN models m USING (model_key)
+    WHERE f.snapshot_date = (SELECT max(snapshot_date) FROM model_snapshot_facts)
+    GROUP BY m.hub
+),
+older AS (
+    SELECT m.hub, max(f.snapshot_date) AS snapshot_date
+    FROM model_snapshot_facts f
+    JOIN (SELECT model_key, hub FROM models WHERE hub NOT IN (SELECT hub FROM on_newest_day)) m USING (model_key)
+    GROUP BY m.hub
+)
+SELECT hub, snapshot_date FROM on_newest_day UNION ALL SELECT hub, snapshot_date FROM older;
+
+-- name: diagnose_days_via_view
+-- top_model_risers's `days`
+SELECT DISTINCT hub, snapshot_date FROM model_snapshots;
+
+-- name: diagnose_counts_via_view
+-- models_per_hub_over_time, snapshots_used
+SELECT snapshot_date, hub, count(*) FROM model_snapshots GROUP BY ALL;
+
+-- name: diagnose_counts_via_facts
+-- the same counts without the hub: what a scan of the facts alone costs
+SELECT snapshot_date, count(*) FROM model_snapshot_facts GROUP BY ALL;
