@@ -94,7 +94,7 @@ def test_an_older_warehouse_is_still_migrated_by_a_writing_command(db_file):
 
 
 def test_a_new_file_is_created_with_the_whole_schema(db_file):
-    assert tracker("--db", str(db_file), "check").returncode in (0, 4)
+    db.connect(db_file).close()  # a writing open makes the file; reading commands never do
     assert rows(db_file, "SELECT max(version) FROM schema_version") == [(db.migrations()[-1][0],)]
     assert set(db.expected_schema(db.migrations()[-1][0])) <= {
         name for (name,) in rows(db_file, "SELECT table_name FROM information_schema.tables")}

@@ -13,7 +13,7 @@ ranked AS (
 )
 SELECT m.month, m.definition, $family AS family, coalesce(r.new_derivatives, 0) AS family_derivatives,
        m.derivatives AS all_derivatives, coalesce(r.new_derivatives, 0) / m.derivatives AS share,
-       r.family_rank, (SELECT max(snapshot_date) FROM model_snapshots) AS snapshot_date
+       r.family_rank, (SELECT max(snapshot_date) FROM model_snapshot_facts) AS snapshot_date
 FROM months m
 LEFT JOIN ranked r ON r.month = m.month AND r.definition = m.definition AND r.family = $family
 ORDER BY m.month, m.definition;

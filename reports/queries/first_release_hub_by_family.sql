@@ -6,7 +6,7 @@ SELECT f.family,
             WHEN i.ms_created_at::DATE = i.hf_created_at::DATE THEN 'Same day'
             ELSE 'Hugging Face first' END AS first_release,
        count(*) AS models,
-       (SELECT max(snapshot_date) FROM model_snapshots) AS snapshot_date
+       (SELECT max(snapshot_date) FROM model_snapshot_facts) AS snapshot_date
 FROM model_identity i
 JOIN ref_organisations o ON lower(o.organisation) = i.organisation
 JOIN (SELECT DISTINCT model_id, family FROM model_family WHERE hub = 'huggingface') f ON f.model_id = i.hf_model_id
