@@ -88,7 +88,7 @@ def _responses(settings: Settings, resume_from: str | None) -> Iterator[tuple]:
         number += 1
         if budget_wait:
             pause(budget_wait, f"Hugging Face page {number}: the rate-limit budget is spent until its reset",
-                  settings.max_wait)
+                  settings.max_wait, "huggingface.max_wait")
         response = _get(url, params, headers, settings, number)
         budget_wait = _budget_wait(response)
         limit = _page_limit(response, settings) or limit
@@ -147,7 +147,7 @@ def _get(url: str, params, headers: dict, settings: Settings, number: int) -> ht
         if attempt == RETRIES:
             raise CollectorError(f"{where}: {problem} (gave up after {RETRIES} retries)")
         limited = _rate_limit_wait(response) if response is not None else None
-        pause(limited if limited is not None else wait, f"{where}: {problem}", settings.max_wait)
+        pause(limited if limited is not None else wait, f"{where}: {problem}", settings.max_wait, "huggingface.max_wait")
         wait = min(wait * 2, MAX_BACKOFF_SECONDS)
     if response.status_code >= 400:
         raise CollectorError(f"{where}: {_http_problem(response)}")
@@ -156,8 +156,12 @@ def _get(url: str, params, headers: dict, settings: Settings, number: int) -> ht
 
 def _download(url: str, params, headers: dict, settings: Settings, where: str) -> httpx2.Response:
     """The whole answer, read chunk by chunk under an overall deadline (a trickling body cannot hold a run)."""
-    deadline = Deadline(settings.deadline, where)
-    with get_session().stream("GET", url, params=params, headers=headers, timeout=settings.timeout) as streamed:
+    deadline = Deadline(settings.deadline, where, "huggingface.deadline")
+    with get_session().stream("GET", url, params=params, headers=headers, timeout=settings.timeout,
+                              follow_redirects=False) as streamed:
+        if streamed.is_redirect:  # a page moved elsewhere is never followed: it could be any host
+            raise CollectorError(f"{where}: refusing to follow a redirect to "
+                                 f"{_display(streamed.headers.get('Location', '?'))}")
         body = bytearray()
         for chunk in streamed.iter_bytes():
             deadline.check()

@@ -28,8 +28,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Mapping, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
+import requests
 import yaml
 from modelscope_hub._openapi import OpenAPIClient
 from modelscope_hub.config import HubConfig
@@ -56,6 +57,7 @@ from tracker.collectors.records import (
     as_timestamp,
     excerpt,
     public_url,
+    same_origin,
 )
 from tracker.collectors.waiting import check_stop, pause, within_deadline
 
@@ -69,6 +71,7 @@ MODELS_PER_PAGE = 1000    # listed models are handed on in pages of about this m
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-_."
 # A search no model name or author contains: a service whose search narrows the listing finds (nearly) none.
 PROBE = "zqxj-no-model-is-named-this-0"
+MAX_BACKOFF_SECONDS = 300.0  # the longest wait between two attempts, however the retries double it
 LARGEST_OWNERS = 3        # known authors an over-full search matches, listed whole by owner= in its next round
 TRANSIENT = (RateLimitError, QuotaExceededError, ServerError, NetworkError)
 
@@ -353,7 +356,21 @@ def _client(settings: Settings) -> OpenAPIClient:
         raise CollectorError(f"ModelScope endpoint {settings.endpoint!r} is not an http(s) URL "
                              "(modelscope.endpoint in the configuration, or MODELSCOPE_ENDPOINT)")
     # One attempt per SDK call: the retries are the collector's, whose waits a stop request ends.
-    return OpenAPIClient(settings.config(), max_retries=1, timeout=settings.timeout)
+    return OpenAPIClient(settings.config(), session=_session_on(settings.config().endpoint), max_retries=1,
+                         timeout=settings.timeout)
+
+
+def _session_on(endpoint: str) -> requests.Session:
+    """A session that never follows a redirect off `endpoint`: it could lead anywhere, token and all."""
+    session = requests.Session()
+
+    def refuse_elsewhere(response: requests.Response, **_) -> None:
+        if response.is_redirect and not same_origin(urljoin(response.url, response.headers["Location"]), endpoint):
+            raise CollectorError(f"ModelScope: refusing to follow a redirect to {response.headers['Location'][:160]}: "
+                                 f"not on the configured endpoint {public_url(endpoint)}")
+
+    session.hooks["response"].append(refuse_elsewhere)
+    return session
 
 
 def _is_http(endpoint: str | None) -> bool:
@@ -366,13 +383,13 @@ def call(request, where: str, settings: Settings) -> Any:
     for attempt in range(settings.retries + 1):
         check_stop(f"ModelScope {where}")
         try:
-            data = within_deadline(request, settings.deadline, f"ModelScope {where}")
+            data = within_deadline(request, settings.deadline, f"ModelScope {where}", "modelscope.deadline")
             return None if data is None else _as_object(data, where)
         except TRANSIENT as error:
             if attempt == settings.retries:
                 raise CollectorError(f"ModelScope {where}: still failing after {attempt} retries: "
                                      f"{_reason(error)}") from None
-            pause(settings.retry_wait * 2 ** attempt, f"ModelScope {where}: {_reason(error)}")
+            pause(min(settings.retry_wait * 2 ** attempt, MAX_BACKOFF_SECONDS), f"ModelScope {where}: {_reason(error)}")
         except AuthenticationError as error:
             raise CollectorError(f"ModelScope {where}: the service refused the request as unauthenticated "
                                  f"({_reason(error)}); set MODELSCOPE_API_TOKEN to a valid ModelScope API token"

@@ -16,11 +16,12 @@ class StopRequested(CollectorError):
     """A stop was asked for (SIGTERM, Ctrl-C) while the collector was waiting or reading."""
 
 
-def pause(seconds: float, why: str, ceiling: float = MAX_WAIT_SECONDS) -> None:
-    """Sleep `seconds` for the reason `why`, unless that is over `ceiling` or a stop is asked for meanwhile."""
+def pause(seconds: float, why: str, ceiling: float = MAX_WAIT_SECONDS, key: str = "max_wait") -> None:
+    """Sleep `seconds` for the reason `why`, unless that is over `ceiling` (the configuration's `key`) or a
+    stop is asked for meanwhile."""
     if seconds > ceiling:
         raise CollectorError(f"{why}: asked to wait {seconds:.0f} s, more than the {ceiling:.0f} s allowed "
-                             "(max_wait in the configuration)")
+                             f"({key} in the configuration)")
     if STOP.wait(max(seconds, 0.0)):
         raise StopRequested(f"stopped by a signal while waiting ({why})")
 
@@ -33,18 +34,18 @@ def check_stop(where: str) -> None:
 class Deadline:
     """An overall time limit for one request: headers and every chunk of the body, however slowly they come."""
 
-    def __init__(self, seconds: float, where: str, clock=time.monotonic):
-        self.seconds, self.where, self.clock = seconds, where, clock
+    def __init__(self, seconds: float, where: str, key: str = "deadline", clock=time.monotonic):
+        self.seconds, self.where, self.key, self.clock = seconds, where, key, clock
         self.ends = clock() + seconds
 
     def check(self) -> None:
         check_stop(self.where)
         if self.clock() > self.ends:
             raise CollectorError(f"{self.where}: no complete answer within {self.seconds:.0f} s "
-                                 "(request_deadline in the configuration)")
+                                 f"({self.key} in the configuration)")
 
 
-def within_deadline(request, seconds: float, where: str):
+def within_deadline(request, seconds: float, where: str, key: str = "deadline"):
     """`request()`'s result, unless it takes longer than `seconds` in all or a stop is asked for meanwhile.
 
     For a client that reads a whole answer itself (an SDK call): the call runs on a worker thread, and a
@@ -59,7 +60,7 @@ def within_deadline(request, seconds: float, where: str):
         done.set()
 
     threading.Thread(target=work, name="request", daemon=True).start()
-    deadline = Deadline(seconds, where)
+    deadline = Deadline(seconds, where, key)
     while not done.wait(0.1):
         deadline.check()
     if "error" in outcome:

@@ -147,3 +147,32 @@ def test_an_odd_answer_of_the_clients_own_requests_cannot_break_this_run_or_late
                      "HF_HUB_DISABLE_TELEMETRY": "0"})  # the client asks for the registry only with telemetry on
     assert rows(db_file, "SELECT status FROM runs ORDER BY run_id") == [("succeeded",), ("succeeded",)]
     assert small_hub.requests_to("/api/agent-harnesses") == [] and not home.exists()
+
+
+def test_a_redirect_to_another_host_is_refused_and_that_host_is_never_asked(small_hub, db_file):
+    with HubStandIn(GeneratedEcosystem(500, seed=5), host=ANOTHER_HOST) as other:
+        small_hub.add_fault("status", path="/api/models", after=1, status=302, body="",
+                            headers={"Location": f"{other.url}/api/models"})
+        result = collect(db_file, small_hub)
+        assert other.log == []
+    assert result.returncode == 1 and f"refusing to follow a redirect to {other.url}/api/models" in result.stderr
+    assert rows(db_file, "SELECT status, pages FROM runs") == [("failed", 1)]
+    assert rows(db_file, "SELECT count(*) FROM model_snapshots") == [(1_000,)]
+
+
+class EndlessHub(HubStandIn):
+    """States 3,000 models, but every page names a next page never seen before, forever."""
+
+    def list_models(self, request):
+        reply = super().list_models(request)
+        self.pages_named = getattr(self, "pages_named", 0) + 1
+        reply.headers.update({"X-Total-Count": "3000", "Link": f'<{self.url}/api/models?limit=1000&cursor='
+                              f'{cursor_at(1_000)}&page={self.pages_named}>; rel="next"'})
+        return reply
+
+
+def test_more_pages_than_the_stated_total_allows_end_the_run(db_file):
+    with EndlessHub(GeneratedEcosystem(3_000, seed=7)) as hub:
+        result = collect(db_file, hub)
+    assert result.returncode == 1 and "more pages than the catalogue can hold (5)" in result.stderr
+    assert len(hub.requests_to("/api/models")) == 5

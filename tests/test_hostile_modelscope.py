@@ -45,3 +45,15 @@ def test_sigterm_during_a_trickling_answer_ends_the_run_at_once(tmp_path, db_fil
     assert code == 1 and "Traceback" not in log and "received SIGTERM" in log
     [(status, error)] = rows(db_file, "SELECT status, error FROM runs")
     assert status == "failed" and "stopped by a signal" in error
+
+
+def test_a_redirect_to_another_host_is_refused_and_that_host_is_never_asked(tmp_path, db_file):
+    settings(tmp_path)
+    with ModelScopeStandIn(CATALOGUE) as hub, ModelScopeStandIn(CATALOGUE[:50]) as other:
+        hub.add_fault("status", path=LISTING, after=1, status=302, body="",
+                      headers={"Location": f"{other.url}{LISTING}?page_number=1&page_size=50"})
+        result = tracker("--db", str(db_file), "collect", "modelscope", env={"MODELSCOPE_ENDPOINT": hub.url})
+        assert other.log == []
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"refusing to follow a redirect to {other.url}" in result.stderr
+    assert rows(db_file, "SELECT status FROM runs") == [("failed",)]

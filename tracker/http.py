@@ -117,7 +117,7 @@ class Client:
 
     def _fetch(self, url: str, params) -> Answer:
         """One answer, following redirects only within the origin, all within one deadline."""
-        deadline = Deadline(self.deadline, "the answer")
+        deadline = Deadline(self.deadline, "the answer", f"{self.name}.request_deadline")
         for _ in range(MAX_REDIRECTS + 1):
             self.check_origin(url)
             with self.session.get(url, params=params, timeout=(CONNECT_SECONDS, self.read_timeout),
@@ -150,12 +150,12 @@ class Client:
             raise HttpError(f"{request}: {problem} (gave up after {allowed} {'retry' if allowed == 1 else 'retries'})")
         wait = min(self.retry_wait * 2 ** failures, MAX_BACKOFF_SECONDS)
         log.warning("%s: %s: %s, retrying in %.1f s", self.name, request, problem, wait)
-        pause(wait, f"{self.name}: backoff after {problem}", self.max_wait)
+        pause(wait, f"{self.name}: backoff after {problem}", self.max_wait, f"{self.name}.max_wait")
         return failures + 1
 
     def _pause(self, seconds: float, why: str, level: int) -> None:
         log.log(level, "%s: %s, waiting %s s", self.name, why, _seconds(seconds))
-        pause(seconds, f"{self.name}: {why}", self.max_wait)
+        pause(seconds, f"{self.name}: {why}", self.max_wait, f"{self.name}.max_wait")
         self.waited += seconds
 
 
