@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
 from tracker.collectors.records import CollectorError, first_line
+from tracker.collectors.waiting import within_deadline
 
 DEFAULT_DATASET = "cfahlgren1/hub-stats"
 FILENAME = "models.parquet"
 DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 PERIODS = ("day", "week", "month")
+LISTING_DEADLINE_SECONDS = 120.0    # the whole commit list of a dataset
+DOWNLOAD_DEADLINE_SECONDS = 3600.0  # one snapshot file (about 350 MB for hub-stats in 2025)
 
 
 @dataclass
@@ -88,15 +91,18 @@ def _date(text: str, path: Path) -> date:
 # --- A dataset repository on the Hub: its commits, each file downloaded at its revision ---
 
 def hub_snapshots(repo_id: str, endpoint: str | None = None, token: str | None = None,
-                  filename: str = FILENAME) -> list[Snapshot]:
+                  filename: str = FILENAME, deadline: float = LISTING_DEADLINE_SECONDS) -> list[Snapshot]:
     """One snapshot per commit of the dataset's main branch (the file as of that commit)."""
     import httpx2
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
     api = HfApi(endpoint=endpoint, token=token)
     try:
-        commits = api.list_repo_commits(repo_id, repo_type="dataset")
+        commits = within_deadline(lambda: api.list_repo_commits(repo_id, repo_type="dataset"), deadline,
+                                  f"the commit list of dataset {repo_id}", "huggingface.deadline")
+    except HFValidationError:
+        raise SnapshotsUnavailable(f"{repo_id}: no such folder, and not a dataset id (owner/name)") from None
     except (HfHubHTTPError, httpx2.HTTPError, OSError) as error:
         raise SnapshotsUnavailable(f"dataset {repo_id} on {api.endpoint}: cannot list its commits "
                                    f"({first_line(error)})") from None
@@ -117,8 +123,9 @@ def _downloaded(api, repo_id: str, filename: str, revision: str, day: date) -> I
     folder = tempfile.mkdtemp(prefix="tracker-backfill-")
     try:
         try:
-            path = hf_hub_download(repo_id, filename, repo_type="dataset", revision=revision, local_dir=folder,
-                                   endpoint=api.endpoint, token=api.token)
+            path = within_deadline(lambda: hf_hub_download(
+                repo_id, filename, repo_type="dataset", revision=revision, local_dir=folder, endpoint=api.endpoint,
+                token=api.token), DOWNLOAD_DEADLINE_SECONDS, f"{filename} of {repo_id}@{revision[:12]}")
         except RevisionNotFoundError:
             raise SnapshotsUnavailable(f"revision {revision} of dataset {repo_id} ({day}) is no longer on the "
                                        "hub; rerun to go on with the revisions it still lists") from None

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -316,3 +320,31 @@ def test_a_dataset_the_hub_does_not_have_stops_with_one_line(db_file):
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == [
         f"tracker: backfill stopped: dataset no-such/dataset on {hub.url}: cannot list its commits (404 Client Error.)"]
+
+
+def test_a_mistyped_folder_is_one_line(tmp_path):
+    result = tracker("--db", str(tmp_path / "w.duckdb"), "backfill", "huggingface", "--from", "no/such/folder/")
+    assert (result.returncode, result.stderr.count("\n")) == (1, 1) and "no such folder" in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_silent_hub_fails_the_commit_list_at_its_deadline(tmp_path):
+    (tmp_path / "tracker.toml").write_text("[huggingface]\ndeadline = 1\n", encoding="utf-8")
+    with HubStandIn([]) as hub:
+        hub.add_fault("delay", path="/api/datasets/", seconds=30, times=5)
+        result = tracker("--db", str(tmp_path / "w.duckdb"), "backfill", "huggingface", "--from", "org/stats",
+                         env={"HF_ENDPOINT": hub.url})
+    assert result.returncode == 1 and "no complete answer within 1 s" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "w.duckdb").exists()
+
+
+def test_sigterm_while_the_hub_is_silent_ends_the_backfill_at_once(tmp_path):
+    victim: list[subprocess.Popen] = []
+    with HubStandIn([]) as hub:
+        hub.add_fault("delay", path="/api/datasets/", seconds=30, on_hit=lambda: victim[0].send_signal(signal.SIGTERM))
+        victim.append(subprocess.Popen(
+            [sys.executable, "-m", "tracker", "--db", str(tmp_path / "w.duckdb"), "backfill", "huggingface",
+             "--from", "org/stats"], env={**os.environ, "HF_ENDPOINT": hub.url}, stderr=subprocess.PIPE, text=True))
+        code = victim[0].wait(timeout=25)  # the hub itself would answer after 30 s
+    log = victim[0].stderr.read()
+    assert code == 1 and "Traceback" not in log and "stopped by a signal" in log

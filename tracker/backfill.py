@@ -94,10 +94,10 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def find_snapshots(source: str, endpoint: str | None, token: str | None) -> list[Snapshot]:
+def find_snapshots(source: str, endpoint: str | None, token: str | None, deadline: float) -> list[Snapshot]:
     """SOURCE: a folder that exists, else a dataset repository on the Hub."""
     from tracker.collectors import huggingface_snapshots
 
     if Path(source).exists():
         return huggingface_snapshots.local_snapshots(Path(source))
-    return huggingface_snapshots.hub_snapshots(source, endpoint, token)
+    return huggingface_snapshots.hub_snapshots(source, endpoint, token, deadline=deadline)

@@ -430,21 +430,28 @@ def _iso_date(text: str):
 
 def cmd_backfill(args) -> int:
     from tracker import backfill
-    from tracker.collectors.huggingface_snapshots import DEFAULT_DATASET, SnapshotsUnavailable
+    from tracker.collectors.huggingface_snapshots import DEFAULT_DATASET
+    from tracker.collectors.records import CollectorError
 
     settings = sources.huggingface_settings(load_config(args))
-    con = db.connect(db_path(args))
     try:
-        found = backfill.find_snapshots(args.origin or DEFAULT_DATASET, settings.endpoint, settings.token)
-        backfill.backfill(con, found, args.every, args.since, args.until,
-                          lambda o: print(f"{o.day}  {o.status:<7}  {o.label}: {o.note}"
-                                          + (f", {o.records:,} models" if o.status == "loaded" else ""), flush=True))
-    except (SnapshotsUnavailable, backfill.BackfillFailed) as error:
+        # found before the warehouse is opened: it is held only while snapshots are loaded
+        found = backfill.find_snapshots(args.origin or DEFAULT_DATASET, settings.endpoint, settings.token,
+                                        settings.deadline)
+        con = db.connect(db_path(args))
+        try:
+            backfill.backfill(con, found, args.every, args.since, args.until, _print_outcome)
+        finally:
+            con.close()
+    except (CollectorError, backfill.BackfillFailed) as error:  # a snapshot unavailable, a stop, a deadline
         print(f"tracker: backfill stopped: {error}", file=sys.stderr)
         return EXIT_SOURCE_FAILED
-    finally:
-        con.close()
     return EXIT_OK
+
+
+def _print_outcome(o) -> None:
+    print(f"{o.day}  {o.status:<7}  {o.label}: {o.note}" + (f", {o.records:,} models" if o.status == "loaded" else ""),
+          flush=True)
 
 
 def cmd_config(args) -> int:

@@ -179,10 +179,10 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.close()
                 return
-            if fault and fault.kind == "delay":
-                time.sleep(fault.seconds)
             if fault and fault.on_hit:  # "kill", or any fault that must also tell the test it was served
                 fault.on_hit()
+            if fault and fault.kind == "delay":
+                time.sleep(fault.seconds)
             if fault and fault.kind == "status":
                 body = fault.body if fault.body is not None else {"error": f"simulated HTTP {fault.status}"}
                 reply = Reply(fault.status, body, dict(fault.headers))
