@@ -415,7 +415,10 @@ def cmd_doctor(args) -> int:
     config = load_config(args)
     names = [n for n in sources.SOURCE_NAMES if n in doctor.PROBES] if args.source == "all" else [args.source]
     found = doctor.checks(config, names, today())
-    output.write_rows(doctor.rows(found), args.format, sys.stdout)
+    if args.format == "table":
+        doctor.write_table(found, sys.stdout)
+    else:
+        output.write_rows(doctor.rows(found), args.format, sys.stdout)
     return EXIT_OK if all(c.ok for c in found) else EXIT_SOURCE_FAILED
 
 

@@ -42,3 +42,15 @@ PROBES = {"huggingface": _huggingface, "modelscope": _modelscope, "github": _git
 def rows(found: list[Check]) -> list[dict]:
     return [{"source": c.source, "assumption": c.assumption, "observed": c.observed,
              "collector will": c.action, "ok": "yes" if c.ok else "NO"} for c in found]
+
+
+def write_table(found: list[Check], stream) -> None:
+    """One block per check, never cut: what was assumed, what the hub answered, what the collector will do."""
+    from tracker.output import escape_controls  # the observed text is the hub's: no raw terminal controls
+
+    for c in found:
+        stream.write(f"{c.source:<12} {'ok ' if c.ok else 'NO '} {escape_controls(c.assumption)}\n"
+                     f"{'':<16} observed: {escape_controls(c.observed)}\n"
+                     f"{'':<16} will:     {escape_controls(c.action)}\n")
+    failed = sum(not c.ok for c in found)
+    stream.write(f"{len(found)} checks, {failed} failed\n")

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Callable, Iterator
@@ -106,7 +107,7 @@ def collect(con: duckdb.DuckDBPyConnection, source: Source, on_page: Callable[[R
 
 
 def _collect(con: duckdb.DuckDBPyConnection, source: Source, on_page, day: date) -> Summary:
-    started = datetime.now(timezone.utc)
+    started = time.monotonic()  # for the run's length only: its date is the snapshot date given
     run = _resume_or_begin(con, source, day)
     short = None
     try:
@@ -140,7 +141,7 @@ def shortfall(con: duckdb.DuckDBPyConnection, run: Run) -> str | None:
     return None
 
 
-def _incomplete(con: duckdb.DuckDBPyConnection, source: Source, run: Run, started: datetime, why: str) -> Summary:
+def _incomplete(con: duckdb.DuckDBPyConnection, source: Source, run: Run, started: float, why: str) -> Summary:
     """Keep what was listed as the day's snapshot, but mark no model gone: the listing missed part of the hub."""
     message = f"incomplete: {why}; no model was marked gone"
     log.warning("%s: run %s %s", source.name, run.run_id, message)
@@ -180,6 +181,6 @@ def _fail(con: duckdb.DuckDBPyConnection, source: Source, run: Run, error: BaseE
     runs.mark(con, run, "failed", message)
 
 
-def _summary(source: Source, run: Run, status: str, started: datetime, error: str | None = None) -> Summary:
-    seconds = (datetime.now(timezone.utc) - started).total_seconds()
+def _summary(source: Source, run: Run, status: str, started: float, error: str | None = None) -> Summary:
+    seconds = time.monotonic() - started
     return Summary(source.name, run.run_id, status, run.pages, run.records, seconds, run.resumed, error)
