@@ -78,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     for chatty in ("httpx2", "apscheduler"):  # a line per request or job drowns the tracker's own lines
         logging.getLogger(chatty).setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, request_stop)
-    sources.isolate_client_caches()
     try:
         if not args.reads_warehouse:
             return args.handler(args)

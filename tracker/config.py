@@ -102,6 +102,11 @@ def between(low: float, high: float) -> Callable:
     return lambda value: None if low <= value <= high else f"must be between {low:g} and {high:g}"
 
 
+def seconds() -> Callable:
+    """A time limit: more than nothing, less than forever."""
+    return lambda value: None if 0 < value < float("inf") else "must be a positive number of seconds"
+
+
 def url() -> Callable:
     """"" (the default of the source) or an http(s) address with a host."""
     def check(value: str) -> str | None:
@@ -110,7 +115,7 @@ def url() -> Callable:
             return "must not hold credentials (tokens come from the environment only)"
         if value == "" or (parts.scheme in ("http", "https") and parts.hostname):
             return None
-        return "must be an http:// or https:// address (or \"\" for the default)"
+        return "must be an http(s) URL: http:// or https:// and a host (or \"\" for the default)"
     return check
 
 
@@ -163,9 +168,9 @@ RULES: dict[str, Callable] = {
     "huggingface.filter": anything(),
     "huggingface.page_size": between(1, 1000),   # the Hub serves at most 1,000 models a page
     "huggingface.retry_wait": between(0, 60),
-    "huggingface.timeout": between(0.1, 600),
-    "huggingface.deadline": between(0.1, 3600),
-    "huggingface.max_wait": between(0, 86_400),
+    "huggingface.timeout": seconds(),
+    "huggingface.deadline": seconds(),
+    "huggingface.max_wait": seconds(),
     "huggingface.schedule": cron(),
     "modelscope.enabled": anything(),
     "modelscope.endpoint": url(),
@@ -177,8 +182,8 @@ RULES: dict[str, Callable] = {
     "modelscope.retry_wait": between(0, 300),
     "modelscope.retries": between(0, 10),
     "modelscope.tolerance": between(0, 0.05),
-    "modelscope.timeout": between(0.1, 600),
-    "modelscope.deadline": between(0.1, 3600),
+    "modelscope.timeout": seconds(),
+    "modelscope.deadline": seconds(),
     "modelscope.schedule": cron(),
     "github.enabled": anything(),
     "github.api_url": url(),
@@ -187,9 +192,9 @@ RULES: dict[str, Callable] = {
     "github.min_stars": at_least(0),
     "github.owner_refresh_days": at_least(0),
     "github.retry_wait": between(0, 60),
-    "github.max_wait": between(0, 86_400),
-    "github.timeout": between(0.1, 600),
-    "github.request_deadline": between(0.1, 3600),
+    "github.max_wait": seconds(),
+    "github.timeout": seconds(),
+    "github.request_deadline": seconds(),
     "github.schedule": cron(),
 }
 

@@ -19,9 +19,10 @@ def checks(config: Config, names: list[str], day: date) -> list[Check]:
 
 
 def _huggingface(config: Config, day: date) -> list[Check]:
+    settings = sources.huggingface_settings(config)  # first: it isolates the client's cache before the client loads
     from tracker.collectors import huggingface
 
-    return huggingface.doctor_checks(sources.huggingface_settings(config))
+    return huggingface.doctor_checks(settings)
 
 
 def _modelscope(config: Config, day: date) -> list[Check]:

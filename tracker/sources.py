@@ -19,13 +19,18 @@ from tracker.warehouse import sql
 
 SOURCE_NAMES = ("huggingface", "modelscope", "github")
 EMPTY_AGENT_REGISTRY = {"standardEnvVars": [], "harnesses": {}}
+_isolated: list[bool] = []  # not empty once this process has its own client cache
 
 
 def isolate_client_caches() -> None:
     """A client cache of this process's own, removed at exit. huggingface_hub fetches an agent-harness
     registry from the endpoint by itself and keeps it under HF_HOME for a day; a malformed one makes every
     request raise (its headers are built from it). Seeded empty, the registry is never asked for, and
-    nothing a hub answers outlives the process. Called by the entry point before huggingface_hub loads."""
+    nothing a hub answers outlives the process. Called before huggingface_hub is first imported, once per
+    process; commands that ask no hub make no such folder."""
+    if _isolated:
+        return
+    _isolated.append(True)
     folder = tempfile.mkdtemp(prefix="tracker-hf-home-")
     atexit.register(shutil.rmtree, folder, True)
     # huggingface_hub.constants.AGENT_HARNESSES_PATH
@@ -35,6 +40,7 @@ def isolate_client_caches() -> None:
 
 # Each builder imports its own collector: a run of one source does not load the others' clients.
 def huggingface_settings(config: Config):
+    isolate_client_caches()  # before huggingface_hub is imported
     from tracker.collectors import huggingface
 
     c = config.huggingface
@@ -48,9 +54,9 @@ def huggingface_settings(config: Config):
 
 
 def huggingface_source(config: Config, con: duckdb.DuckDBPyConnection | None = None, day: date | None = None) -> Source:
+    settings = huggingface_settings(config)  # first: it isolates the client's cache before the client loads
     from tracker.collectors import huggingface
 
-    settings = huggingface_settings(config)
     return Source("huggingface", settings.scope(), settings.narrowed(),
                   lambda cursor: huggingface.fetch_model_pages(settings, cursor))
 
