@@ -77,8 +77,14 @@ def _leadership_judgement(claim: Claim, results: dict, months: list[str], headli
                "family_cumulative": latest["family_cumulative"], "family_share_latest": latest["family_share"],
                "definitions": results}
     reason = " ".join([_headline_reason(head, family, headline, p["since"]), _agreement(results),
-                       _coverage(headline_rows, months), _hubs_used(sources)])
+                       _coverage(headline_rows, months), _hubs_used(sources), HISTORY_BASIS])
     return Judgement(head["verdict"], reason, measured, figures)
+
+
+# Which history the leadership rests on: a past month's derivatives deleted since cannot be counted this way.
+HISTORY_BASIS = ("Basis: each month's new derivatives by creation month among the models the latest snapshot "
+                 "lists (today's survivors); where backfilled snapshots exist, the report's History section "
+                 "shows the family's share as the first snapshot after each month saw it.")
 
 
 def _headline_reason(head: dict, family: str, headline: str, since: str) -> str:
