@@ -69,7 +69,7 @@ def test_a_wait_longer_than_max_wait_fails_the_run_at_once_naming_it(db_file, he
         assert ended(finished), "the collector is still waiting"
     error = outcome.get("error")
     assert isinstance(error, CollectionFailed)
-    assert "search rate limit" in str(error) and "more than the 900 s allowed (max_wait" in str(error)
+    assert "search rate limit" in str(error) and "more than the 900 s allowed (github.max_wait" in str(error)
     assert rows(db_file, "SELECT status, pages FROM runs") == [("failed", 3)]  # the pages before it are kept
 
 
@@ -171,7 +171,7 @@ def test_a_trickling_body_fails_the_request_within_its_deadline():
         assert ended(finished)
     message = str(outcome.get("error"))
     assert "GET /search/repositories?q=topic:llm created:2011-01-01..2011-12-31" in message
-    assert "no complete answer within 1 s (request_deadline" in message and "gave up after 1 retry" in message
+    assert "no complete answer within 1 s (github.request_deadline" in message and "gave up after 1 retry" in message
     assert len(server.paths) == 2  # one retry, then the run fails
 
 

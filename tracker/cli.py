@@ -81,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.reads_warehouse:
             return args.handler(args)
-        simulated = provenance.simulated_at(existing_warehouse(args))
-        code = args.handler(args)
+        path = existing_warehouse(args)
+        code = args.handler(args)  # first: `tracker sql` sets its signal handling before any open of the file
+        simulated = provenance.simulated_at(path)
         if simulated:  # said last, where a reader of the output sees it
             print(f"tracker: SIMULATED DATA in {db_path(args)}: {simulated}", file=sys.stderr)
         return code
