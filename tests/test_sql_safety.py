@@ -148,8 +148,9 @@ def test_ten_million_rows_stream_out_in_bounded_memory(warehouse, tmp_path, fmt)
     out = tmp_path / f"rows.{fmt}"
     query = "SELECT range AS n, 'row ' || range AS label FROM range(10000000)"
     peak = peak_memory_mb(["--db", str(warehouse), "sql", "--format", fmt, query], out)
-    # Held whole, ten million rows take gigabytes (pandas: 1.9-9.8 GB); streamed, a few batches.
-    assert peak < 600, f"{peak:.0f} MB"
+    # Held whole, ten million rows take gigabytes (pandas: 1.9-9.8 GB); streamed, a few batches beside what
+    # DuckDB itself may use under tracker sql's 1 GB memory limit (measured 560-710 MB on fresh installs).
+    assert peak < 1_200, f"{peak:.0f} MB"
     with out.open() as lines:
         count = sum(1 for _ in lines)
     assert count == 10_000_000 + (1 if fmt == "csv" else 2)
