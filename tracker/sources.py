@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -34,7 +35,10 @@ def isolate_client_caches() -> None:
     folder = tempfile.mkdtemp(prefix="tracker-hf-home-")
     atexit.register(shutil.rmtree, folder, True)
     # huggingface_hub.constants.AGENT_HARNESSES_PATH
-    (Path(folder) / ".agent_harnesses.json").write_text(json.dumps(EMPTY_AGENT_REGISTRY), encoding="utf-8")
+    seed = Path(folder) / ".agent_harnesses.json"
+    seed.write_text(json.dumps(EMPTY_AGENT_REGISTRY), encoding="utf-8")
+    now = time.time()  # the client ages the file by this clock, which may not be the file system's
+    os.utime(seed, (now, now))
     os.environ["HF_HOME"] = folder
 
 
