@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def isolate_client_caches() -> None:
     # huggingface_hub.constants.AGENT_HARNESSES_PATH
     seed = Path(folder) / ".agent_harnesses.json"
     seed.write_text(json.dumps(EMPTY_AGENT_REGISTRY), encoding="utf-8")
-    now = time.time()  # the client ages the file by this clock, which may not be the file system's
+    now = datetime.now().timestamp()  # the client ages the file by this clock, not the file system's
     os.utime(seed, (now, now))
     os.environ["HF_HOME"] = folder
 
