@@ -367,7 +367,7 @@ def cmd_report(args) -> int:
 
     con = db.connect(db_path(args))  # writable: the report checks the claims first and stores the verdicts
     try:
-        verdicts = claim_checks.run_checks(con)
+        verdicts = claim_checks.run_checks(con, checked_at=datetime.now(timezone.utc))
         path = render.write_report(con, out, verdicts)
     except (claim_checks.CheckError, RegistryError, ReferenceDataError) as error:
         print(f"tracker: check could not run: {error}", file=sys.stderr)
