@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,7 +11,8 @@ from importlib.resources import files
 
 import duckdb
 
-PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
+from tracker.warehouse import sql
+
 SOURCES = ("huggingface", "modelscope", "github")
 
 
@@ -51,7 +51,7 @@ def _claim(name: str) -> Claim:
     folder = claims_folder()
     try:
         meta = tomllib.loads((folder / f"{name}.toml").read_text(encoding="utf-8"))
-        query = (folder / f"{name}.sql").read_text(encoding="utf-8")
+        query = sql.statement(name, "claims", sql.REPORTS)
         claim = Claim(meta["id"], meta["section"], meta["statement"], meta["statement_zh"], meta["reported"],
                       " ".join(meta["method"].split()), tuple(meta["sources"]),
                       tuple(meta.get("optional_sources", ())), dict(meta.get("params", {})), query)
@@ -59,6 +59,8 @@ def _claim(name: str) -> Claim:
         raise RegistryError(f"claim {name}: {error.filename} is missing") from None
     except (tomllib.TOMLDecodeError, KeyError) as error:
         raise RegistryError(f"reports/claims/{name}.toml: {error!r}") from None
+    except sql.SqlFileError as error:
+        raise RegistryError(f"reports/{error}") from None
     unknown = [s for s in claim.sources + claim.optional_sources if s not in SOURCES]
     if claim.id != name or unknown:
         raise RegistryError(f"reports/claims/{name}.toml: id must be {name!r} and sources among {', '.join(SOURCES)}")
@@ -67,8 +69,7 @@ def _claim(name: str) -> Claim:
 
 def evidence(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[dict]:
     """The claim's evidence table, as rows keyed by column name (JSON-ready values)."""
-    used = {key: claim.params[key] for key in PARAMETER.findall(claim.query)}
-    result = con.execute(claim.query, used)
+    result = sql.execute(con, claim.query, claim.params)
     columns = [d[0] for d in result.description]
     return [dict(zip(columns, (plain(v) for v in row))) for row in result.fetchall()]
 

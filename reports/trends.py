@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 import duckdb
@@ -12,6 +11,7 @@ import pandas
 
 from tracker.reports import charts
 from tracker.reports.charts import Chart
+from tracker.warehouse import sql
 
 log = logging.getLogger("tracker")
 
@@ -128,8 +128,7 @@ SECTIONS = (
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pandas.DataFrame:
     """The result of reports/queries/<name>.sql (one statement) with its $parameters bound."""
-    text = (files("tracker.reports") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
-    return con.execute(text, params).df() if params else con.execute(text).df()
+    return sql.relation(con, name, package=sql.REPORTS, **params).df()
 
 
 def draw_all(con: duckdb.DuckDBPyConnection, folder: Path, simulated: bool) -> list[tuple[Section, list[Figure]]]:

@@ -110,6 +110,13 @@ def test_snapshots_are_partitioned_hive_style_by_source_and_day(warehouse, tmp_p
         assert (manifest["path"], manifest["partition_by"]) == (name, keys)
 
 
+def test_the_manifest_says_how_duckdb_reads_a_table_back(warehouse, tmp_path):
+    export.export(warehouse, tmp_path / "out", "parquet")
+    how = json.loads((tmp_path / "out" / "manifest.json").read_text())["read_with_duckdb"]
+    files = str(tmp_path / how["files"].replace("<table>", "models"))
+    assert len(duckdb.connect().execute(how["query"], {"files": files}).fetchall()) == 1_500
+
+
 def test_pandas_and_pyarrow_read_the_folders_as_they_are(warehouse, reading, tmp_path):
     export.export(warehouse, tmp_path / "out", "parquet")
     warehouse = reading()

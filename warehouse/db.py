@@ -165,8 +165,7 @@ def migrations() -> list[tuple[int, str]]:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, name VARCHAR, applied_at TIMESTAMP)")
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return sql.run(con, "schema_version_current").fetchone()[0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -177,7 +176,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             continue
         con.begin()
         sql.run(con, name, folder="migrations")
-        con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, name])
+        sql.run(con, "schema_version_record", version=version, migration=name)
         con.commit()
         current = version
     return current
@@ -186,15 +185,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 @contextlib.contextmanager
 def collection_settings(con: duckdb.DuckDBPyConnection):
     """DuckDB tuned for a long run of page loads (see COLLECTION_SETTINGS), then put back."""
-    for name, value in COLLECTION_SETTINGS.items():
-        con.execute(f"SET {name} = '{value}'")
+    sql.run(con, "collection_settings_apply", **COLLECTION_SETTINGS)
     try:
         yield con
     finally:
         # Write the WAL out while the memory limit still holds: a failed run's staged pages would
         # otherwise be checkpointed on close without it (685 MB at 1M models, benchmarks/FINDINGS.md E).
         with contextlib.suppress(duckdb.Error):
-            con.execute("CHECKPOINT")
-        for name in COLLECTION_SETTINGS:
+            sql.run(con, "checkpoint")
+        for statement in sql.statements("collection_settings_reset"):
             with contextlib.suppress(duckdb.Error):  # a connection a full disk invalidated cannot reset
-                con.execute(f"RESET {name}")
+                sql.execute(con, statement)

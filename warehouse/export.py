@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from tracker.warehouse import db, provenance, publish
+from tracker.warehouse import db, provenance, publish, sql
 
 FORMATS = ("parquet", "csv")
 # Internal forms left out: staging tables are emptied by each run's merge; the facts table is exported
@@ -72,9 +72,7 @@ def _connect(db_path: str | Path, folder: Path) -> duckdb.DuckDBPyConnection:
     """The warehouse, read-only, with DuckDB allowed to touch no file but those under `folder`."""
     con = db.connect(db_path, read_only=True)
     try:
-        con.execute("SET allowed_directories = [?]", [f"{folder}/"])
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        sql.run(con, "export_sandbox", allowed=f"{folder}/")
     except BaseException:
         con.close()
         raise
@@ -97,10 +95,7 @@ def _legacy_files(out: Path) -> set[str]:
 
 def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The tables to export, by name: base tables less staging, the facts table swapped for its view."""
-    tables = [name for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_catalog = current_database() "
-        "ORDER BY table_name").fetchall()]
+    tables = [name for (name,) in sql.run(con, "export_tables").fetchall()]
     return [REPLACED_BY_VIEW.get(name, name) for name in tables if not name.startswith(STAGING_PREFIX)]
 
 
@@ -133,5 +128,5 @@ def _manifest(out: Path, fmt: str, done: list[Exported], simulated: str | None =
         **({"simulated": f"SIMULATED DATA: {simulated}"} if simulated else {}),
         "format": fmt,
         "tables": {e.name: {"rows": e.rows, "path": e.path.name, "partition_by": e.partition_by} for e in done},
-        "read_with_duckdb": f"SELECT * FROM read_{fmt}('{out.name}/<table>/**/*.{fmt}', hive_partitioning = true)",
+        "read_with_duckdb": {"query": sql.statement(f"export_read_{fmt}"), "files": f"{out.name}/<table>/**/*.{fmt}"},
     }

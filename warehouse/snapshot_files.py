@@ -49,8 +49,7 @@ def batches(path: Path, offset: int = 0, batch_rows: int = BATCH_ROWS) -> Iterat
     """(API objects, row offset after them) for each batch of the file from row `offset`."""
     with _reader() as con:
         try:
-            reader = con.sql(sql.statements("snapshot_file_rows")[0],
-                             params={"path": str(path), "offset": offset}).to_arrow_reader(batch_rows)
+            reader = sql.relation(con, "snapshot_file_rows", path=str(path), offset=offset).to_arrow_reader(batch_rows)
             for batch in reader:
                 offset += batch.num_rows
                 yield [api_object(row) for row in batch.to_pylist()], offset

@@ -1,4 +1,9 @@
-"""Runs the named `.sql` files of the warehouse, one statement at a time."""
+"""The one way into SQL: every `.sql` file of the tracker is read, split and bound here.
+
+A file is named by its package (the warehouse's or the reports'), its folder and its name, and holds
+one or more statements whose `$name` parameters are bound from keyword arguments (any name but
+`folder` and `package`); no SQL is built from strings anywhere else.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +13,56 @@ from importlib.resources import files
 
 import duckdb
 
+WAREHOUSE, REPORTS = "tracker.warehouse", "tracker.reports"
 PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
 FULL_LINE_COMMENT = re.compile(r"^[ \t]*--[^\n]*$", re.M)
 STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?(?:\n|\Z)")
 
 
+class SqlFileError(ValueError):
+    """A `.sql` file does not hold what its caller needs (one statement, for a single query)."""
+
+
 @lru_cache(maxsize=None)
-def statements(name: str, folder: str = "queries") -> tuple[str, ...]:
-    """The statements of `warehouse/<folder>/<name>.sql`, in order."""
-    text = (files("tracker.warehouse") / folder / f"{name}.sql").read_text(encoding="utf-8")
+def statements(name: str, folder: str = "queries", package: str = WAREHOUSE) -> tuple[str, ...]:
+    """The statements of `<package>/<folder>/<name>.sql`, in order."""
+    text = (files(package) / folder / f"{name}.sql").read_text(encoding="utf-8")
     text = FULL_LINE_COMMENT.sub("", text)  # a `;` at the end of a comment line ends no statement
     return tuple(s.strip() for s in STATEMENT_END.split(text) if _has_code(s))
+
+
+def statement(name: str, folder: str = "queries", package: str = WAREHOUSE) -> str:
+    """The statement of a file that holds exactly one (a chart's or a claim's query)."""
+    found = statements(name, folder, package)
+    if len(found) != 1:
+        raise SqlFileError(f"{folder}/{name}.sql holds {len(found)} statements; one was expected")
+    return found[0]
 
 
 def _has_code(statement: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in statement.splitlines())
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, folder: str = "queries", **params) -> duckdb.DuckDBPyConnection:
+def bound(statement: str, params: dict) -> dict:
+    """The parameters `statement` names, from `params`; KeyError names the first one missing."""
+    return {key: params[key] for key in dict.fromkeys(PARAMETER.findall(statement))}
+
+
+def execute(con: duckdb.DuckDBPyConnection, statement: str, params: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Execute one statement read by `statements`, binding the parameters it names."""
+    return con.execute(statement, bound(statement, params or {}))
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, /, folder: str = "queries", package: str = WAREHOUSE,
+        **params) -> duckdb.DuckDBPyConnection:
     """Execute every statement of a `.sql` file; DuckDB binds parameters per statement."""
-    for statement in statements(name, folder):
-        used = {key: params[key] for key in PARAMETER.findall(statement) if key in params}
-        con.execute(statement, used)
+    for each in statements(name, folder, package):
+        execute(con, each, params)
     return con
+
+
+def relation(con: duckdb.DuckDBPyConnection, name: str, /, folder: str = "queries", package: str = WAREHOUSE,
+             **params) -> duckdb.DuckDBPyRelation:
+    """The one query of a `.sql` file as a relation, to be streamed or read as a frame."""
+    text = statement(name, folder, package)
+    return con.sql(text, params=bound(text, params))

@@ -1,0 +1,2 @@
+-- Writes the WAL into the file.
+CHECKPOINT;

@@ -1,0 +1,3 @@
+-- Puts back what collection_settings_apply.sql changed; each statement is run on its own.
+RESET memory_limit;
+RESET checkpoint_threshold;

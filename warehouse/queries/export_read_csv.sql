@@ -1,0 +1,2 @@
+-- Reads one exported table back: $files is its folder's glob, as the export's manifest.json gives it.
+SELECT * FROM read_csv($files, hive_partitioning = true);
