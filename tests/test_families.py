@@ -18,7 +18,7 @@ from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
 from tracker.sim.huggingface import HubStandIn
 from tracker.sim.modelscope import ModelScopeStandIn
 from tracker.warehouse import attribution, db, reference
-from tracker.warehouse.attribution import ReferenceDataError
+from tracker.warehouse.reference import ReferenceDataError
 
 DAY = date(2026, 11, 1)
 FAMILIES = "SELECT model_id, root_id, family, depth FROM model_family WHERE hub = $hub ORDER BY ALL"
@@ -210,8 +210,51 @@ def test_a_malformed_data_file_is_a_one_line_error_naming_the_file_and_line(con,
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize("name, text, problem", [
+    ("organisation_aliases.csv", "hub,alias,organisation\ngitlab,qwen,Qwen\n",
+     "line 2: hub 'gitlab' is not one of huggingface, modelscope"),
+    ("organisation_aliases.csv", "hub,alias,organisation\nmodelscope,qwen/x,Qwen\n",
+     "line 2: alias 'qwen/x' must be one account name"),
+    ("location_aliases.csv", "alias,country_code\nBay Area,US\nAtlantis,ZZ\n",
+     "line 3: country_code 'ZZ' is not in countries.csv"),
+])
+def test_a_malformed_alias_file_is_a_one_line_error_naming_the_file_and_line(tmp_path, monkeypatch, name, text, problem):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setenv(reference.DATA_DIR_VARIABLE, str(tmp_path))
+
+    with pytest.raises(ReferenceDataError) as error:
+        reference.rows(name)
+
+    assert str(error.value).startswith(f"{tmp_path / name}, {problem}")
+    assert "\n" not in str(error.value)
+
+
+def test_a_writable_open_refuses_malformed_organisation_aliases_in_one_line(tmp_path, monkeypatch):
+    (tmp_path / "organisation_aliases.csv").write_text("hub,alias\nmodelscope,qwen\n", encoding="utf-8")
+    monkeypatch.setenv(reference.DATA_DIR_VARIABLE, str(tmp_path))
+
+    with pytest.raises(ReferenceDataError, match="the header must be hub,alias,organisation"):
+        db.connect(tmp_path / "w.duckdb")
+
+
+def test_a_data_file_is_validated_once_while_unchanged_and_again_once_edited(tmp_path):
+    countries = tmp_path / "countries.csv"
+    countries.write_text("code,name,region\nCN,China,China\n", encoding="utf-8")
+    first = reference.rows("countries.csv", tmp_path)
+
+    assert reference.rows("countries.csv", tmp_path) is first
+    countries.write_text("code,name,region\nCN,China,China\nFR,France,Europe\n", encoding="utf-8")
+    assert [row.values["code"] for row in reference.rows("countries.csv", tmp_path)] == ["CN", "FR"]
+
+
+def test_the_location_aliases_name_a_country_or_no_place():
+    aliases = reference.location_aliases()
+
+    assert aliases["Bay Area"] == "US" and None in aliases.values()  # some aliases name no place at all
+
+
 def test_the_shipped_data_files_cover_every_organisation_the_report_names(con):
-    attribution.load_reference(con)
+    reference.load_reference(con)
     named = {"Qwen": "Qwen", "deepseek-ai": "DeepSeek", "MiniMaxAI": "MiniMax", "tencent": "Hunyuan",
              "baidu": "ERNIE", "PaddlePaddle": "ERNIE", "moonshotai": "Kimi", "Wan-AI": "Wan", "meta-llama": "Llama",
              "mistralai": "Mistral", "google": "Gemma", "microsoft": "Phi", "openai": "GPT-OSS"}

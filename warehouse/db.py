@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from tracker.warehouse import reference, sql
+from tracker.warehouse.errors import WarehouseError
 
 DEFAULT_DB = "tracker.duckdb"
 # While a collection runs, DuckDB keeps at most `memory_limit` in memory (the run-end merge spills to
@@ -23,10 +24,6 @@ COLLECTION_SETTINGS = {"memory_limit": "192MB", "checkpoint_threshold": "1GB"}
 
 
 FILE_HEADERS = 3 * 4096  # DuckDB's file starts with three 4 KiB headers, then its blocks
-
-
-class WarehouseError(Exception):
-    """The warehouse cannot be opened or used; the message is meant for the user as it is."""
 
 
 def default_path() -> Path:

@@ -1,5 +1,5 @@
 -- Replaces the curated reference tables with the validated rows of warehouse/data/*.csv
--- (registered by tracker.warehouse.attribution as country_rows, organisation_rows, family_rows).
+-- (registered by tracker.warehouse.reference as country_rows, organisation_rows, family_rows).
 DELETE FROM ref_countries;
 INSERT INTO ref_countries SELECT code, name, region FROM country_rows;
 
