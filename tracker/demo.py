@@ -29,7 +29,7 @@ from tracker.sim import github as github_sim
 from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
 from tracker.sim.huggingface import HubStandIn
 from tracker.sim.modelscope import ModelScopeStandIn
-from tracker.warehouse import db, provenance
+from tracker.warehouse import db, provenance, sql
 
 MARKER = "# SIMULATED DATA: tracker demo"
 WAREHOUSE, REPORT = "warehouse.duckdb", "report"
@@ -225,15 +225,12 @@ def _check(con, echo, checked_at: datetime) -> list:
     return verdicts
 
 
+EXAMPLE_QUERIES = ("example_models_per_snapshot", "example_largest_families", "example_claim_verdicts")
+
+
 def example_queries(warehouse: Path) -> list[str]:
     target = shlex.quote(str(warehouse))
-    return [
-        f'tracker --db {target} sql "{query}"' for query in (
-            "SELECT hub, snapshot_date, count(*) AS models FROM model_snapshots GROUP BY ALL ORDER BY ALL",
-            "SELECT family, count(*) AS models FROM model_family GROUP BY family ORDER BY models DESC LIMIT 10",
-            "SELECT claim_id, verdict, measured FROM claim_verdicts ORDER BY claim_id",
-        )
-    ]
+    return [f'tracker --db {target} sql "{sql.statement(name)}"' for name in EXAMPLE_QUERIES]
 
 
 def write_readme(result: DemoResult) -> None:
