@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(attribution, str):
         out["family_resolution"] = f"not available yet ({attribution})"
     else:
-        if hasattr(attribution, "load_reference"):
-            out["load_reference"] = _timed(lambda: attribution.load_reference(con) and None)
+        from tracker.warehouse import reference
+        out["load_reference"] = _timed(lambda: reference.load_reference(con) and None)
         if hasattr(attribution, "resolve_families"):
             STATEMENT_TIMES.clear()
             out["family_resolution"] = _timed(lambda: attribution.resolve_families(con))
