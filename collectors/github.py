@@ -130,11 +130,11 @@ def _budget_check(client: Client, settings: Settings) -> Check:
     assumption = BUDGET
     body = json_of(rate_limit(client))
     resources = body.get("resources") if isinstance(body, dict) else None
-    search = resources.get("search") if isinstance(resources, dict) else None
-    if not isinstance(search, dict) or as_int(search.get("limit")) is None:
+    budget = resources.get("search") if isinstance(resources, dict) else None
+    if not isinstance(budget, dict) or as_int(budget.get("limit")) is None:
         return Check(SOURCE, assumption, f"no resources.search in the answer: {excerpt(body)}",
                      "waits only when a search is refused", False)
-    return Check(SOURCE, assumption, f"limit {search['limit']} a minute, {search.get('remaining')} remaining",
+    return Check(SOURCE, assumption, f"limit {budget['limit']} a minute, {budget.get('remaining')} remaining",
                  "waits for the reset whenever the budget is spent", True)
 
 

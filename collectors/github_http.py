@@ -270,7 +270,7 @@ def rate_limit(client: Client) -> Answer:
     return get(client, f"{client.origin.rstrip('/')}/rate_limit", None, "core", ok=(200, 401))
 
 
-def user(client: Client, login: str) -> Answer:
+def get_user(client: Client, login: str) -> Answer:
     return get(client, f"{client.origin.rstrip('/')}/users/{quote(login)}", None, "core", ok=(200, 404))
 
 

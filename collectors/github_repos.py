@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tracker.collectors.github_counts import ai_query
-from tracker.collectors.github_http import PAGE_SIZE, SEARCH_CAP, Client, json_of, search, user
+from tracker.collectors.github_http import PAGE_SIZE, SEARCH_CAP, Client, get_user, json_of, search
 from tracker.collectors.records import CollectorError, Page, as_bool, as_int, as_text, as_texts, as_timestamp, excerpt
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def _owner_records(client: Client, settings: Settings, repos: list[dict], known:
 
 
 def _fetch_owner(client: Client, settings: Settings, login: str, listed_type: str | None) -> dict:
-    answer = user(client, login)
+    answer = get_user(client, login)
     if answer.status_code == 404:  # renamed or deleted since the search: kept, so not asked again until stale
         return owner_record({"login": login, "type": listed_type}, settings)
     return owner_record(json_of(answer), settings)
