@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from tracker.collectors.lineage import declared_ids, edge
 from tracker.collectors.records import CollectorError, as_bool, as_int, as_text, as_texts, as_timestamp, excerpt
 
 HUB = "huggingface"
@@ -52,8 +53,7 @@ def lineage_records(item: dict, tags: list[str]) -> list[dict]:
         parent = normalise_model_id(parent)
         if parent and (parent not in found or _better(relation, provenance, found[parent])):
             found[parent] = (relation, provenance)
-    return [{"hub": HUB, "child_id": child, "parent_id": parent, "relation": relation, "provenance": provenance}
-            for parent, (relation, provenance) in found.items()]
+    return [edge(HUB, child, parent, relation, provenance) for parent, (relation, provenance) in found.items()]
 
 
 def _better(relation: str, provenance: str, current: tuple[str, str]) -> bool:
@@ -77,10 +77,9 @@ def _declared_parents(item: dict, tags: list[str]) -> Iterator[tuple[str, str, s
         if tag.startswith("base_model:"):
             yield _tag_edge(tag[len("base_model:"):])
     card = item.get("cardData") if isinstance(item.get("cardData"), dict) else {}
-    declared = card.get("base_model")
     # A card may name the relation itself (`base_model_relation`); else the Hub's tags tell it.
     relation = card.get("base_model_relation") if card.get("base_model_relation") in RELATIONS else "unknown"
-    for parent in [declared] if isinstance(declared, str) else as_texts(declared):
+    for parent in declared_ids(card.get("base_model")):
         yield parent, relation, "card"
 
 

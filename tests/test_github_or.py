@@ -11,7 +11,7 @@ import pytest
 import requests
 from conftest import rows
 from test_github import COUNTS, DAY, TOKEN, enumerable, expected_counts, run, searches
-from tracker.collectors import github
+from tracker.collectors import github, github_counts
 
 from tracker.config import AI_TOPICS
 from tracker.sim.github import OR_MODES, GitHubStandIn, SimOwner, SimRepo, generate
@@ -84,7 +84,7 @@ def test_inclusion_exclusion_asks_for_no_intersection_holding_an_empty_one():
         asked.append(subset)
         return size(subset)
 
-    assert github.union_size(len(sets), count) == len(set.union(*sets))
+    assert github_counts.union_size(len(sets), count) == len(set.union(*sets))
     empty = [s for s in asked if size(s) == 0]
     assert empty and not any(set(e) < set(s) for e in empty for s in asked)
     assert len(set(asked)) == len(asked) < 2 ** len(sets) - 1
@@ -94,7 +94,7 @@ def test_inclusion_exclusion_is_exact_for_every_overlap_of_three_sets():
     universe = range(7)  # each element's membership pattern: a bit per set
     for chosen in itertools.product([0, 1], repeat=7):
         sets = [{e for e in universe if chosen[e] and (e + 1) >> n & 1} for n in range(3)]
-        got = github.union_size(3, lambda s: len(set.intersection(*(sets[i] for i in s))))
+        got = github_counts.union_size(3, lambda s: len(set.intersection(*(sets[i] for i in s))))
         assert got == len(set.union(*sets))
 
 

@@ -95,11 +95,12 @@ def github_source(config: Config, con: duckdb.DuckDBPyConnection, day: date,
     `moment` is the run's time (naive UTC) for collected_at/fetched_at; without it, the start of `day`.
     """
     from tracker.collectors import github
+    from tracker.locations import country_of
 
     c = config.github
     since = datetime.combine(day, time()) - timedelta(days=c.owner_refresh_days)
     fresh = frozenset(login for (login,) in sql.run(con, "fresh_owners", since=since).fetchall())
-    settings = github.settings_from(c, day, configuration.token("github"), moment, fresh)
+    settings = github.settings_from(c, day, configuration.token("github"), moment, fresh, country_of)
     # Only repositories above the star threshold are listed, never the whole of GitHub: always narrowed.
     return Source("github", settings.scope(), True, lambda cursor: github.fetch_pages(settings, cursor),
                   merge="merge_staged_github")

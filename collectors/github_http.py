@@ -1,4 +1,10 @@
-"""HTTP policy for the requests the tracker makes itself: bounded time, bounded waits, one origin.
+"""GitHub's HTTP: the REST API's requests, limits and answers, under bounded time, bounded waits, one origin.
+
+GitHub's alone, not a policy shared by every source: the collector sends GitHub's requests itself (requests),
+while Hugging Face's and ModelScope's go through their own SDKs' clients (huggingface_hub's httpx session,
+modelscope_hub's OpenAPIClient), with other errors, other rate-limit headers and their own retry loops.
+What the three do share lives where all of them use it: `collectors.waiting` (bounded, stoppable waits and
+the whole-answer deadline) and `collectors.records` (`first_line`, `same_origin`).
 
 Every wait (Retry-After, a rate-limit reset, backoff) goes through `collectors.waiting.pause`, so it has a
 ceiling and ends at once on SIGTERM/Ctrl-C; every request has an overall deadline, checked for each chunk of
@@ -13,13 +19,18 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import unquote_plus, urljoin, urlsplit
+from urllib.parse import quote, unquote_plus, urljoin, urlsplit
 
 import requests
 
-from tracker.collectors.records import CollectorError
+from tracker.collectors.records import CollectorError, as_int, excerpt, first_line, same_origin
 from tracker.collectors.waiting import MAX_WAIT_SECONDS, Deadline, StopRequested, check_stop, pause
 
+SOURCE = "github"
+GITHUB_API = "https://api.github.com"
+API_VERSION = "2022-11-28"
+PAGE_SIZE = 100                     # the search API's largest page
+SEARCH_CAP = 1000                   # a search serves only its first 1,000 results, whatever its total_count
 USER_AGENT = "ai-ecosystem-tracker/0.1"
 CONNECT_SECONDS = 10.0              # to open a connection
 READ_SECONDS = 30.0                 # between two reads of one answer
@@ -97,10 +108,10 @@ class Client:
             try:
                 answer = self._fetch(url, params)
             except (requests.Timeout, TooSlow) as error:
-                slow = self._back_off(slow, SLOW_RETRIES, describe(url, params), _first_line(error))
+                slow = self._back_off(slow, SLOW_RETRIES, describe(url, params), first_line(error))
                 continue
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
-                failures = self._back_off(failures, RETRIES, describe(url, params), _first_line(error))
+                failures = self._back_off(failures, RETRIES, describe(url, params), first_line(error))
                 continue
             self._note_budget(answer, resource)
             wait = limit_wait(answer, self.clock(), limits)
@@ -129,7 +140,7 @@ class Client:
         raise HttpError(f"{describe(url)}: more than {MAX_REDIRECTS} redirects")
 
     def check_origin(self, url: str) -> None:
-        if _origin(url) != _origin(self.origin):
+        if not same_origin(url, self.origin):
             raise HttpError(f"{self.name}: refusing {url!r}: not on the configured API {self.origin!r} "
                             "(scheme, host and port must match)")
 
@@ -201,15 +212,6 @@ def describe(url: str, params=None) -> str:
     return "GET " + (text if len(text) <= DISPLAY_CHARS else text[: DISPLAY_CHARS - 3] + "...")
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:
-        port = -1
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
-
-
 def _resource(answer: Answer, asked: str) -> str:
     return answer.headers.get("X-RateLimit-Resource") or asked
 
@@ -226,14 +228,70 @@ def _message(answer: Answer) -> str:
     try:
         body = answer.json()
     except ValueError:
-        return _first_line(answer.text[:DISPLAY_CHARS]) if answer.text.strip() else ""
-    return _first_line(str(body.get("message", ""))[:DISPLAY_CHARS]) if isinstance(body, dict) else ""
+        return first_line(answer.text[:DISPLAY_CHARS]) if answer.text.strip() else ""
+    message = str(body.get("message", "")) if isinstance(body, dict) else ""
+    return first_line(message[:DISPLAY_CHARS]) if message.strip() else ""
 
 
 def _seconds(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
-def _first_line(error) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0] if text.splitlines() else type(error).__name__
+# --- GitHub's requests, as the collector asks them -------------------------------------------------
+
+def connect(api_url: str, token: str | None, **policy) -> Client:
+    """A client on `api_url` sending GitHub's media type and API version, and the token when there is one."""
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return Client(SOURCE, new_session(headers), api_url, **policy)
+
+
+def search(client: Client, query: str, page: int, per_page: int) -> dict:
+    return search_body(get(client, search_url(client), search_params(query, page, per_page), "search"))
+
+
+def search_url(client: Client) -> str:
+    return f"{client.origin.rstrip('/')}/search/repositories"
+
+
+def search_params(query: str, page: int, per_page: int) -> dict:
+    return {"q": query, "sort": "stars", "order": "desc", "per_page": per_page, "page": page}
+
+
+def search_body(answer: Answer) -> dict:
+    body = json_of(answer)
+    if not isinstance(body, dict) or as_int(body.get("total_count")) is None or not isinstance(body.get("items"), list):
+        raise CollectorError(f"GitHub {describe(answer.url)}: not a search answer: {excerpt(body)}")
+    return body
+
+
+def rate_limit(client: Client) -> Answer:
+    return get(client, f"{client.origin.rstrip('/')}/rate_limit", None, "core", ok=(200, 401))
+
+
+def get_user(client: Client, login: str) -> Answer:
+    return get(client, f"{client.origin.rstrip('/')}/users/{quote(login)}", None, "core", ok=(200, 404))
+
+
+def get(client: Client, url: str, params, resource: str, ok: tuple[int, ...] = (200,)) -> Answer:
+    try:
+        return client.get(url, params, resource, ok)
+    except HttpError as error:
+        raise CollectorError(f"GitHub {error}") from error
+
+
+def json_of(answer: Answer) -> Any:
+    try:
+        return answer.json()
+    except ValueError as error:
+        raise CollectorError(f"GitHub {describe(answer.url)}: the answer is not valid JSON ({error})") from None
+
+
+def message_of(answer: Answer) -> str:
+    try:
+        body = answer.json()
+    except ValueError:
+        return ""
+    message = body.get("message") if isinstance(body, dict) else None
+    return message[:200] if isinstance(message, str) else ""
