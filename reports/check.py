@@ -12,6 +12,7 @@ from typing import IO
 
 import duckdb
 
+from tracker.collectors.records import first_line
 from tracker.reports import judge_github, judge_models
 from tracker.reports.judging import Judgement, SourceStatus, insufficient, source_status
 from tracker.reports.registry import Claim, RegistryError, evidence, load
@@ -110,7 +111,7 @@ def _evidence(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[dict]:
     except KeyError as error:
         raise CheckError(f"claim {claim.id}: its query uses ${error.args[0]}, which its .toml [params] lacks") from None
     except duckdb.Error as error:
-        raise CheckError(f"claim {claim.id}: query failed: {str(error).strip().splitlines()[0]}") from None
+        raise CheckError(f"claim {claim.id}: query failed: {first_line(error)}") from None
 
 
 def _judged(claim: Claim, rows: list[dict], sources: dict[str, SourceStatus]) -> Judgement:
@@ -177,7 +178,7 @@ def check_command(con: duckdb.DuckDBPyConnection, claim: str | None, fmt: str, h
         print(f"tracker: check could not run: {error}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     except duckdb.Error as error:  # e.g. a warehouse opened read-only: checks store their verdicts
-        print(f"tracker: check could not run: {str(error).strip().splitlines()[0]}", file=sys.stderr)
+        print(f"tracker: check could not run: {first_line(error)}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     write_verdicts(verdicts, fmt, stream, simulated=provenance.simulated(con))
     return EXIT_OK

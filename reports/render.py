@@ -20,6 +20,7 @@ from string import Template
 import duckdb
 import pandas
 
+from tracker.collectors.records import first_line
 from tracker.reports import charts, evidence, fonts, page, trends
 from tracker.reports.evidence import ClaimResult
 from tracker.reports.trends import Figure
@@ -104,7 +105,7 @@ def _snapshots(con: duckdb.DuckDBPyConnection, out: Path) -> pandas.DataFrame:
     try:
         frame = trends.query(con, "snapshots_used")
     except duckdb.Error as error:
-        log.warning("snapshots: %s", str(error).splitlines()[0])
+        log.warning("snapshots: %s", first_line(error))
         frame = pandas.DataFrame(columns=["source", "snapshot_date", "what", "rows_held", "run_status"])
     frame.to_csv(out / "snapshots.csv", index=False)
     return frame

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas
 
+from tracker.collectors.records import first_line
 from tracker.reports import charts
 from tracker.reports.charts import Chart
 from tracker.warehouse import sql
@@ -141,8 +142,8 @@ def figure(con: duckdb.DuckDBPyConnection, chart: Chart, folder: Path, simulated
     try:
         frame = query(con, chart.name, **dict(chart.params))
     except duckdb.Error as error:
-        log.warning("chart %s: %s", chart.name, str(error).splitlines()[0])
-        frame, problem = pandas.DataFrame(), f"The data is not available: {str(error).splitlines()[0]}"
+        log.warning("chart %s: %s", chart.name, first_line(error))
+        frame, problem = pandas.DataFrame(), f"The data is not available: {first_line(error)}"
     dates = snapshot_dates(frame)
     footer = footnote(chart.source, dates, simulated)
     png, drawn = drawn_or_empty(chart, frame, footer, subtitle_for(frame), problem or "No rows yet.")

@@ -15,6 +15,7 @@ import duckdb
 
 from tracker import config as configuration
 from tracker import nightly, output, sources
+from tracker.collectors.records import first_line
 from tracker.pipeline import request_stop, today
 from tracker.reports import check as claim_checks
 from tracker.reports.registry import RegistryError
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_WAREHOUSE
     except duckdb.Error as error:  # e.g. a damaged file that opened but fails when its pages are read
-        print(f"tracker: warehouse {db_path(args)} is unusable: {nightly.one_line(error)}", file=sys.stderr)
+        print(f"tracker: warehouse {db_path(args)} is unusable: {first_line(error)}", file=sys.stderr)
         return EXIT_WAREHOUSE
     except KeyboardInterrupt:
         print("tracker: interrupted (Ctrl-C); committed pages are kept, a rerun goes on from there", file=sys.stderr)

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from tracker import sources
+from tracker.collectors.records import first_line
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, Summary, collect
 from tracker.reports import check as claim_checks
@@ -77,7 +78,7 @@ def check_and_report(config: Config, db_path: Path, report: NightReport, *, day:
     try:
         con = db.connect(db_path)
     except WarehouseError as error:
-        report.check_error = one_line(error)
+        report.check_error = first_line(error)
         log.error("checks could not run: %s", report.check_error)
         return report
     try:
@@ -91,7 +92,7 @@ def check_and_report(config: Config, db_path: Path, report: NightReport, *, day:
         report.report_path = render.write_report(con, Path(config.report_dir), verdicts, generated_at=now)
     except (claim_checks.CheckError, RegistryError, ReferenceDataError, WarehouseError, OutputError, OSError,
             duckdb.Error) as error:
-        report.check_error = one_line(error)
+        report.check_error = first_line(error)
         log.error("checks could not run: %s", report.check_error)
         return report
     finally:
@@ -99,12 +100,6 @@ def check_and_report(config: Config, db_path: Path, report: NightReport, *, day:
     report.verdicts = [{"claim": v.claim.id, "verdict": v.verdict, "before": before.get(v.claim.id, "(first check)"),
                         "changed": v.verdict != before.get(v.claim.id)} for v in verdicts]
     return report
-
-
-def one_line(error: BaseException) -> str:
-    """An error's first line, whole: what a summary or a log shows of it."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def summary_rows(report: NightReport) -> list[dict]:

@@ -23,6 +23,7 @@ from typing import IO
 import duckdb
 
 from tracker import output
+from tracker.collectors.records import first_line
 from tracker.collectors.waiting import STOP
 from tracker.warehouse import db
 from tracker.warehouse.db import WarehouseError
@@ -185,5 +186,4 @@ def _refused(error: BaseException) -> bool:
 
 
 def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return output.escape_controls(lines[0]) if lines else type(error).__name__
+    return output.escape_controls(first_line(error))

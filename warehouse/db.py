@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from tracker.collectors.records import first_line
 from tracker.warehouse import reference, sql
 from tracker.warehouse.errors import WarehouseError
 
@@ -136,11 +137,6 @@ def expected_schema(version: int) -> dict[str, tuple[str, ...]]:
         con.close()
 
 
-def first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
-
-
 def _explain(path: Path, error: duckdb.Error) -> str:
     text = str(error)
     if "lock" in text.lower():
@@ -151,7 +147,7 @@ def _explain(path: Path, error: duckdb.Error) -> str:
         return f"{path} is not a DuckDB warehouse; point --db at a new or existing tracker warehouse"
     if any(sign in text for sign in ("Permission denied", "Operation not permitted", "Read-only file system")):
         return f"cannot write warehouse {path}: permission denied"
-    return f"cannot open warehouse {path}: {text.splitlines()[0]}"
+    return f"cannot open warehouse {path}: {first_line(error)}"
 
 
 def migrations() -> list[tuple[int, str]]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from tracker.collectors.records import first_line
 from tracker.warehouse import db, provenance, publish, sql
 
 FORMATS = ("parquet", "csv")
@@ -61,7 +62,7 @@ def export(db_path: str | Path, out_dir: str | Path, fmt: str = "parquet") -> li
             done = [_export_one(con, name, staging.path, fmt) for name in relations(con)]
             simulated = provenance.simulated(con)
         except duckdb.Error as error:  # e.g. a view that reads a file: refused, and nothing is published
-            raise db.WarehouseError(f"export failed, nothing was changed: {db.first_line(error)}") from None
+            raise db.WarehouseError(f"export failed, nothing was changed: {first_line(error)}") from None
         finally:
             con.close()
         staging.publish(_manifest(staging.target, fmt, done, simulated))

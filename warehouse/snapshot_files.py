@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import duckdb
 
+from tracker.collectors.records import first_line
 from tracker.warehouse import sql
 
 API_COLUMNS = ("id", "author", "createdAt", "lastModified", "downloads", "downloadsAllTime", "likes", "tags",
@@ -35,7 +36,7 @@ def columns(path: Path) -> dict[str, str]:
             described = sql.run(con, "snapshot_file_columns", path=str(path)).fetchall()
             rows = sql.run(con, "snapshot_file_row_count", path=str(path)).fetchone()[0]
         except duckdb.Error as error:
-            raise SnapshotFileError(f"{path}: not a readable Parquet file ({_first_line(error)})") from None
+            raise SnapshotFileError(f"{path}: not a readable Parquet file ({first_line(error)})") from None
     found = {row[0]: row[1] for row in described if row[0] in API_COLUMNS}
     if "id" not in found:
         raise SnapshotFileError(f"{path}: no 'id' column, so not a snapshot of the Hub's models "
@@ -54,9 +55,9 @@ def batches(path: Path, offset: int = 0, batch_rows: int = BATCH_ROWS) -> Iterat
                 offset += batch.num_rows
                 yield [api_object(row) for row in batch.to_pylist()], offset
         except duckdb.Error as error:
-            raise SnapshotFileError(f"{path}: unreadable after row {offset:,} ({_first_line(error)})") from None
+            raise SnapshotFileError(f"{path}: unreadable after row {offset:,} ({first_line(error)})") from None
         except OSError as error:  # pyarrow's errors while decoding a batch
-            raise SnapshotFileError(f"{path}: unreadable after row {offset:,} ({_first_line(error)})") from None
+            raise SnapshotFileError(f"{path}: unreadable after row {offset:,} ({first_line(error)})") from None
 
 
 def api_object(row: dict) -> dict:
@@ -86,7 +87,3 @@ class _reader:
 
     def __exit__(self, *exc) -> None:
         self.con.close()
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip() or type(error).__name__).splitlines()[0]

@@ -1,76 +1,33 @@
-"""A stand-in for GitHub's REST API: repository search with its 1,000-result cap, users, orgs, enforced rate limits."""
+"""A stand-in for GitHub's REST API: repository search with its 1,000-result cap, users, orgs, enforced rate limits.
+
+The search's semantics (its data and query language) are `github_search`, the answers' shapes `github_wire`;
+here are the server, its rate limits, and a generated ecosystem to serve.
+"""
 
 from __future__ import annotations
 
-import base64
 import bisect
-import json
 import math
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
-from importlib.resources import files
-from typing import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Sequence
 from urllib.parse import urlencode
 
 from tracker.config import AI_TOPICS
+from tracker.sim.github_search import OR_MODES, QueryError, SimOwner, SimRepo, parse_moment, parse_query
+from tracker.sim.github_wire import fixture, stable_id, wire_org, wire_repo, wire_user
 from tracker.sim.server import Reply, Request, StandIn
 
 SEARCH_CAP = 1000
 MAX_PAGE = 100
 DEFAULT_PAGE = 30
-MAX_OPERATORS = 5
 LIMITS = {"search": (30, 10), "core": (5000, 60)}        # (with a token, without)
 WINDOWS = {"search": 60.0, "core": 3600.0}
 DOCS = "https://docs.github.com/rest"
 GITHUB_HEADERS = {"X-GitHub-Media-Type": "github.v3; format=json", "x-github-api-version-selected": "2022-11-28"}
-# Keys of the recorded repository object that a search item does not carry.
-NOT_IN_SEARCH_ITEMS = {"permissions", "temp_clone_token", "organization", "network_count", "subscribers_count",
-                       "allow_squash_merge", "allow_merge_commit", "allow_rebase_merge", "allow_auto_merge",
-                       "delete_branch_on_merge", "allow_update_branch", "use_squash_pr_title_as_default"}
-
-
-@dataclass(frozen=True)
-class SimOwner:
-    """A user or organisation as GitHub holds it; `location` is free text, as people write it."""
-
-    login: str
-    type: str = "User"
-    name: str | None = None
-    company: str | None = None
-    location: str | None = None
-    created_at: datetime = datetime(2015, 3, 1, 12, 0, 0)
-    id: int = 0
-
-
-@dataclass(frozen=True)
-class SimRepo:
-    """A repository as GitHub holds it; the stand-in renders it as a search item."""
-
-    id: int
-    full_name: str
-    created_at: datetime
-    stars: int = 0
-    forks: int = 0
-    open_issues: int = 0
-    topics: tuple[str, ...] = ()
-    language: str | None = "Python"
-    license: str | None = "mit"
-    description: str | None = None
-    fork: bool = False
-    archived: bool = False
-
-    @property
-    def owner(self) -> str:
-        return self.full_name.split("/")[0]
-
-    @property
-    def pushed_at(self) -> datetime:
-        return self.created_at + timedelta(days=30, hours=5)
 
 
 @dataclass
@@ -228,261 +185,7 @@ class GitHubStandIn(StandIn):
         return sorted(found, key=key, reverse=request.arg("order", "desc") != "asc")
 
     def wire_repo(self, repo: SimRepo, base_url: str) -> dict:
-        """A search item: the recorded repository object's shape with this repository's values."""
-        owner = self.owners.get(repo.owner.lower()) or SimOwner(repo.owner)
-        item = _rehomed(_template_text("repo"), base_url, "octokit-fixture-org/hello-world", repo.full_name)
-        item.update({
-            "id": repo.id, "node_id": _node_id("010:Repository", repo.id), "name": repo.full_name.split("/")[1],
-            "full_name": repo.full_name, "owner": _owner_stub(owner, base_url), "description": repo.description,
-            "fork": repo.fork, "created_at": _iso(repo.created_at), "updated_at": _iso(repo.pushed_at),
-            "pushed_at": _iso(repo.pushed_at), "size": 1024 + repo.id % 90_000, "stargazers_count": repo.stars,
-            "watchers_count": repo.stars, "language": repo.language, "forks_count": repo.forks,
-            "archived": repo.archived, "open_issues_count": repo.open_issues, "license": _license(repo.license),
-            "topics": list(repo.topics), "forks": repo.forks, "open_issues": repo.open_issues,
-            "watchers": repo.stars, "default_branch": "main", "score": 1.0,
-        })
-        return item
-
-
-# --- query language ------------------------------------------------------------------------------
-
-class QueryError(ValueError):
-    """A query GitHub would refuse with 422 Validation Failed."""
-
-
-Test = Callable[[SimRepo], bool]
-TOKEN = re.compile(r'\(|\)|-?\w+:"[^"]*"|"[^"]*"|[^\s()]+')
-# How `OR` between qualifiers may be read. GitHub documents OR as an operator (it counts towards the five
-# allowed) but never shows it between qualifiers of a repository search, and reports disagree:
-#   honoured  - a union, grouped by parentheses, as code search documents its boolean operations;
-#   and       - the OR and the parentheses dropped: every term must match (OR read as whitespace);
-#   keyword   - OR read as a plain search word (matched in name, description, topics), parentheses dropped;
-#   nothing   - a query with OR between qualifiers matches no repository (total_count 0);
-#   refused   - such a query is answered 422 Validation Failed, as reported for issue search.
-OR_MODES = ("honoured", "and", "keyword", "nothing", "refused")
-NOTHING: Test = lambda r: False  # noqa: E731
-
-
-def parse_query(q: str, or_mode: str = "honoured") -> tuple[Test, tuple[datetime, datetime] | None]:
-    """A test for `q` (OR below implicit AND, parentheses, -qualifier, NOT) and its top-level created: bounds."""
-    tokens = TOKEN.findall(q)
-    if not tokens:
-        raise QueryError("q is empty")
-    if sum(token in ("AND", "OR", "NOT") for token in tokens) > MAX_OPERATORS:
-        raise QueryError(f"more than {MAX_OPERATORS} AND, OR or NOT operators")
-    if "OR" in tokens and or_mode != "honoured":
-        if or_mode == "refused":
-            raise QueryError("OR between qualifiers is not supported")
-        if or_mode == "nothing":
-            return NOTHING, None
-        tokens = [t for t in tokens if t not in ("(", ")") and not (t == "OR" and or_mode == "and")]
-        tokens = ['"OR"' if t == "OR" else t for t in tokens]
-    parser = _Parser(tokens)
-    test = parser.disjunction()
-    if parser.position != len(tokens):
-        raise QueryError(f"unexpected {tokens[parser.position]!r}")
-    if not any(t.startswith("fork:") for t in tokens):
-        test = _and([test, lambda r: not r.fork])  # forks are left out unless fork:true or fork:only asks
-    return test, _top_level_created(tokens)
-
-
-@dataclass
-class _Parser:
-    tokens: list[str]
-    position: int = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def take(self) -> str:
-        if self.peek() is None:
-            raise QueryError("the query ends in the middle of an expression")
-        self.position += 1
-        return self.tokens[self.position - 1]
-
-    def disjunction(self) -> Test:
-        terms = [self.conjunction()]
-        while self.peek() == "OR":
-            self.take()
-            terms.append(self.conjunction())
-        return terms[0] if len(terms) == 1 else (lambda r: any(t(r) for t in terms))
-
-    def conjunction(self) -> Test:
-        terms = []
-        while self.peek() not in (None, ")", "OR"):
-            if self.peek() == "AND":
-                self.take()
-            terms.append(self.unary())
-        if not terms:
-            raise QueryError("an operator without a term")
-        return _and(terms)
-
-    def unary(self) -> Test:
-        token = self.take()
-        if token == "NOT":
-            inner = self.unary()
-            return lambda r: not inner(r)
-        if token == "(":
-            inner = self.disjunction()
-            if self.peek() != ")":
-                raise QueryError("unbalanced parentheses")
-            self.take()
-            return inner
-        if token.startswith("-") and ":" in token:
-            inner = qualifier(token[1:])
-            return lambda r: not inner(r)
-        return qualifier(token)
-
-
-def _and(tests: list[Test]) -> Test:
-    return tests[0] if len(tests) == 1 else (lambda r: all(t(r) for t in tests))
-
-
-def qualifier(token: str) -> Test:
-    """One `name:value` qualifier, or a keyword matched in the name, description and topics."""
-    name, _, value = token.partition(":")
-    value = value.strip('"')
-    tests: dict[str, Callable[[], Test]] = {
-        "topic": lambda: lambda r: value.lower() in r.topics,
-        "stars": lambda: _compare(value, int, int, lambda r: r.stars),
-        "forks": lambda: _compare(value, int, int, lambda r: r.forks),
-        "created": lambda: _compare(value, _lower_time, _upper_time, lambda r: r.created_at),
-        "pushed": lambda: _compare(value, _lower_time, _upper_time, lambda r: r.pushed_at),
-        "language": lambda: lambda r: (r.language or "").lower() == value.lower(),
-        "license": lambda: lambda r: (r.license or "") == value.lower(),
-        "user": lambda: lambda r: r.owner.lower() == value.lower(),
-        "org": lambda: lambda r: r.owner.lower() == value.lower(),
-        "fork": lambda: _fork(value),
-        "archived": lambda: lambda r: r.archived == (value == "true"),
-        "is": lambda: lambda r: value == "public",
-        "in": lambda: lambda r: True,
-    }
-    if value and name in tests:
-        return tests[name]()
-    word = token.strip('"').lower()
-    return lambda r: word in r.full_name.lower() or word in (r.description or "").lower() or word in r.topics
-
-
-def _fork(value: str) -> Test:
-    if value == "only":
-        return lambda r: r.fork
-    return lambda r: True if value == "true" else not r.fork
-
-
-def _compare(spec: str, lower, upper, field_of: Callable[[SimRepo], object]) -> Test:
-    """`>=x`, `>x`, `<=x`, `<x`, `x..y` (either side `*`) or `x`, with dates covering their whole day."""
-    try:
-        for operator, bound, check in ((">=", lower, "ge"), ("<=", upper, "le"), (">", upper, "gt"), ("<", lower, "lt")):
-            if spec.startswith(operator):
-                limit = bound(spec[len(operator):])
-                return {"ge": lambda r: field_of(r) >= limit, "le": lambda r: field_of(r) <= limit,
-                        "gt": lambda r: field_of(r) > limit, "lt": lambda r: field_of(r) < limit}[check]
-        first, _, last = spec.partition("..") if ".." in spec else (spec, "", spec)
-        low = None if first == "*" else lower(first)
-        high = None if last == "*" else upper(last)
-    except ValueError as error:
-        raise QueryError(f"cannot read {spec!r}: {error}") from None
-    return lambda r: (low is None or field_of(r) >= low) and (high is None or field_of(r) <= high)
-
-
-def _lower_time(text: str) -> datetime:
-    return _moment(text)
-
-
-def _upper_time(text: str) -> datetime:
-    moment = _moment(text)
-    return moment + timedelta(days=1, microseconds=-1) if len(text) == 10 else moment  # a date: its whole day
-
-
-def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _top_level_created(tokens: list[str]) -> tuple[datetime, datetime] | None:
-    """The created: range every match lies in, when it is ANDed at the top level (lets search bisect)."""
-    depth, found = 0, None
-    for token in tokens:
-        depth += {"(": 1, ")": -1}.get(token, 0)
-        if depth == 0 and token in ("OR", "NOT"):
-            return None
-        if depth == 0 and token.startswith("created:") and ".." in token:
-            first, last = token[len("created:"):].split("..", 1)
-            found = (datetime.min if first == "*" else _lower_time(first),
-                     datetime.max if last == "*" else _upper_time(last))
-    return found
-
-
-# --- wire shapes ---------------------------------------------------------------------------------
-
-def _fixture(name: str) -> object:
-    return json.loads((files("tracker.sim") / "fixtures" / "github" / name).read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=None)
-def _template_text(name: str) -> str:
-    """A recorded object as JSON text: the octokit `GET /repos` object less the keys search items lack,
-    or the PyGithub `GET /users/{login}` answer."""
-    if name == "repo":
-        recorded = _fixture("octokit-get-repository.raw-fixture.json")[0]["response"]
-        return json.dumps({k: v for k, v in recorded.items() if k not in NOT_IN_SEARCH_ITEMS})
-    return json.dumps(_fixture("gh_user.json")[0]["response"]["body"])
-
-
-@lru_cache(maxsize=1)
-def _owner_keys() -> tuple[str, ...]:
-    return tuple(json.loads(_template_text("repo"))["owner"])
-
-
-def _rehomed(text: str, base_url: str, recorded_name: str, name: str):
-    """A recorded object with its URLs pointing at this server and naming `name` instead."""
-    return json.loads(text.replace("https://api.github.com", base_url).replace(recorded_name, name))
-
-
-def _owner_stub(owner: SimOwner, base_url: str) -> dict:
-    user = wire_user(owner, base_url)
-    return {**{key: user[key] for key in _owner_keys() if key in user}, "site_admin": False}
-
-
-def wire_user(owner: SimOwner, base_url: str) -> dict:
-    """`GET /users/{login}`: the recorded user's shape (organisations answer it too)."""
-    user = _rehomed(_template_text("user"), base_url, "theCapypara", owner.login)
-    number = owner.id or _stable_id(owner.login)
-    user.update({
-        "id": number, "node_id": _node_id("04:User" if owner.type == "User" else "012:Organization", number),
-        "avatar_url": f"https://avatars.githubusercontent.com/u/{number}?v=4", "type": owner.type,
-        "name": owner.name, "company": owner.company, "blog": "", "location": owner.location, "email": None,
-        "bio": None, "created_at": _iso(owner.created_at), "updated_at": _iso(owner.created_at + timedelta(days=900)),
-        "user_view_type": "public",
-    })
-    return user
-
-
-def wire_org(owner: SimOwner, base_url: str) -> dict:
-    """`GET /orgs/{org}` as a non-member sees it (no billing or plan fields)."""
-    number = owner.id or _stable_id(owner.login)
-    api = f"{base_url}/orgs/{owner.login}"
-    return {
-        "login": owner.login, "id": number, "node_id": _node_id("012:Organization", number), "url": api,
-        "repos_url": f"{api}/repos", "events_url": f"{api}/events", "hooks_url": f"{api}/hooks",
-        "issues_url": f"{api}/issues", "members_url": f"{api}/members{{/member}}",
-        "public_members_url": f"{api}/public_members{{/member}}",
-        "avatar_url": f"https://avatars.githubusercontent.com/u/{number}?v=4", "description": None,
-        "name": owner.name, "company": owner.company, "blog": "", "location": owner.location, "email": None,
-        "twitter_username": None, "is_verified": False, "has_organization_projects": True,
-        "has_repository_projects": True, "public_repos": 12, "public_gists": 0, "followers": 100, "following": 0,
-        "html_url": f"https://github.com/{owner.login}", "created_at": _iso(owner.created_at),
-        "updated_at": _iso(owner.created_at + timedelta(days=900)), "archived_at": None, "type": "Organization",
-    }
-
-
-def _license(key: str | None) -> dict | None:
-    if key is None:
-        return None
-    spdx = {"mit": "MIT", "apache-2.0": "Apache-2.0", "gpl-3.0": "GPL-3.0", "bsd-3-clause": "BSD-3-Clause",
-            "other": "NOASSERTION"}.get(key, key.upper())
-    return {"key": key, "name": spdx, "spdx_id": spdx, "url": None if key == "other" else
-            f"https://api.github.com/licenses/{key}", "node_id": _node_id("07:License", len(key))}
+        return wire_repo(repo, self.owners.get(repo.owner.lower()) or SimOwner(repo.owner), base_url)
 
 
 def _links(request: Request, page: int, last: int) -> str:
@@ -498,17 +201,6 @@ def _links(request: Request, page: int, last: int) -> str:
 def _not_found(headers: dict[str, str], doc: str) -> Reply:
     return Reply(404, {"message": "Not Found", "documentation_url": f"{DOCS}/{doc}", "status": "404"}, headers)
 
-
-def _node_id(kind: str, number: int) -> str:
-    return base64.b64encode(f"{kind}{number}".encode()).decode()
-
-
-def _stable_id(login: str) -> int:
-    return 1_000_000 + sum(ord(c) * 31 ** i for i, c in enumerate(login)) % 90_000_000
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- a generated ecosystem -----------------------------------------------------------------------
@@ -565,8 +257,8 @@ def generate(size: int, seed: int = 0, start: datetime = datetime(2011, 1, 1),
 
 def recorded_repo() -> SimRepo:
     """The repository of the octokit recording (no AI topic, no stars): a real item that must not match."""
-    item = _fixture("octokit-get-repository.raw-fixture.json")[0]["response"]
-    return SimRepo(item["id"], item["full_name"], _moment(item["created_at"]), item["stargazers_count"],
+    item = fixture("octokit-get-repository.raw-fixture.json")[0]["response"]
+    return SimRepo(item["id"], item["full_name"], parse_moment(item["created_at"]), item["stargazers_count"],
                    item["forks_count"], item["open_issues_count"], tuple(item["topics"]), item["language"], None,
                    item["description"], item["fork"], item["archived"])
 
@@ -597,7 +289,7 @@ def _repo(rng: random.Random, index: int, created: datetime, owners: list[SimOwn
 
 def _known_org(row: tuple) -> SimOwner:
     login, name, company, location = row
-    return SimOwner(login, "Organization", name, company, location, datetime(2016, 5, 1), _stable_id(login))
+    return SimOwner(login, "Organization", name, company, location, datetime(2016, 5, 1), stable_id(login))
 
 
 def _known_repo(index: int, full_name: str, created: datetime, stars: int, topics: tuple[str, ...]) -> SimRepo:
