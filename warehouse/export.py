@@ -29,7 +29,8 @@ import duckdb
 from tracker.collectors.records import first_line
 from tracker.warehouse import db, provenance, publish, sql
 
-FORMATS = ("parquet", "csv")
+READ_BACK = {"parquet": "export_read_parquet", "csv": "export_read_csv"}  # the query the manifest gives
+FORMATS = tuple(READ_BACK)
 # Internal forms left out: staging tables are emptied by each run's merge; the facts table is exported
 # through its view. Both lists name tables, never build SQL.
 STAGING_PREFIX = "stage_"
@@ -129,5 +130,5 @@ def _manifest(out: Path, fmt: str, done: list[Exported], simulated: str | None =
         **({"simulated": f"SIMULATED DATA: {simulated}"} if simulated else {}),
         "format": fmt,
         "tables": {e.name: {"rows": e.rows, "path": e.path.name, "partition_by": e.partition_by} for e in done},
-        "read_with_duckdb": {"query": sql.statement(f"export_read_{fmt}"), "files": f"{out.name}/<table>/**/*.{fmt}"},
+        "read_with_duckdb": {"query": sql.statement(READ_BACK[fmt]), "files": f"{out.name}/<table>/**/*.{fmt}"},
     }
