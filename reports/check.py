@@ -30,9 +30,9 @@ def check_then_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, ch
                       simulated: bool = False) -> tuple[list[Verdict], Path]:
     """Judge every claim, store the verdicts, then write the report of them; returns the verdicts and
     report.html's path. Raises CheckError (nothing is stored or written) or publish.OutputError."""
+    verdicts = run_checks(con, checked_at=checked_at)
     from tracker.reports import render  # matplotlib is loaded only when a report is drawn
 
-    verdicts = run_checks(con, checked_at=checked_at)
     return verdicts, render.write_report(con, out_dir, verdicts, simulated=simulated, generated_at=checked_at)
 
 
