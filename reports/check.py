@@ -15,9 +15,6 @@ from tracker.reports.registry import Claim, RegistryError, evidence, load
 from tracker.warehouse import attribution, reference, sql
 from tracker.warehouse.attribution import ReferenceDataError
 
-__all__ = ["CheckError", "UnknownClaim", "Verdict", "run_checks", "check_then_report", "history", "chosen"]
-
-
 class CheckError(Exception):
     """A check could not run (a malformed claim or data file, a failing rule); the message is one line."""
 
@@ -29,7 +26,7 @@ class UnknownClaim(CheckError):
 def check_then_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, checked_at: datetime,
                       simulated: bool = False) -> tuple[list[Verdict], Path]:
     """Judge every claim, store the verdicts, then write the report of them; returns the verdicts and
-    report.html's path. Raises CheckError (nothing is stored or written) or publish.OutputError."""
+    report.html's path. Raises CheckError (then nothing is stored) or publish.OutputError."""
     verdicts = run_checks(con, checked_at=checked_at)
     from tracker.reports import render  # matplotlib is loaded only when a report is drawn
 
