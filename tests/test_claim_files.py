@@ -4,7 +4,6 @@ one line naming the file, from every command that checks, and never a traceback.
 from __future__ import annotations
 
 import json
-import shutil
 from importlib.resources import files
 
 import pytest
