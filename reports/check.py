@@ -51,7 +51,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, claim_ids: list[str] | None = Non
         sources = source_status(con)
         verdicts = [judge(con, claim, sources, at) for claim in claimed]
         store(con, verdicts)
-    except (RegistryError, ReferenceDataError) as error:
+    except ReferenceDataError as error:
         raise CheckError(str(error)) from None
     except duckdb.Error as error:  # e.g. a warehouse opened read-only: a check writes the families and verdicts
         raise CheckError(_first_line(error)) from None
@@ -59,15 +59,19 @@ def run_checks(con: duckdb.DuckDBPyConnection, claim_ids: list[str] | None = Non
 
 
 def chosen(claim_ids: list[str] | None, claims: dict[str, Claim] | None = None) -> list[Claim]:
-    """The claims named (all when none is), each with a registered rule; raises RegistryError or UnknownClaim."""
-    registry = claims or load()
+    """The claims named (all when none is), each with a registered rule; raises CheckError (UnknownClaim
+    for an id not registered)."""
+    try:
+        registry = claims or load()
+    except RegistryError as error:
+        raise CheckError(str(error)) from None
     unknown = [c for c in claim_ids or () if c not in registry]
     if unknown:
         raise UnknownClaim(f"unknown claim {unknown[0]!r} (registered: {', '.join(registry)})")
     picked = [registry[c] for c in claim_ids] if claim_ids else list(registry.values())
     for claim in picked:
         if claim.rule not in RULES:
-            raise RegistryError(f"{claim.folder}/{claim.id}.toml: rule {claim.rule!r} is not registered "
+            raise CheckError(f"{claim.folder}/{claim.id}.toml: rule {claim.rule!r} is not registered "
                                 f"(registered: {', '.join(sorted(RULES))})")
     return picked
 

@@ -86,8 +86,16 @@ def test_a_malformed_claim_file_is_one_line_naming_it_from_check_report_and_run(
         assert "Traceback" not in result.stderr
         assert [line for line in result.stderr.splitlines() if named in line] == result.stderr.splitlines()[-1:]
     assert (check.returncode, report.returncode, run.returncode) == (4, 4, 4)
-    assert check.stderr.startswith(f"tracker: check could not run: {named}") and check.stderr.count("\n") == 1
-    assert report.stderr.startswith(f"tracker: check could not run: {named}") and report.stderr.count("\n") == 1
+    for result in (check, report):
+        assert result.stderr.startswith(f"tracker: check could not run: {named}") and result.stderr.count("\n") == 1
     assert "checks could not run: " + named in run.stderr and run.stderr.count("\n") == 1
     assert rows(warehouse, "SELECT count(*) FROM claim_verdicts") == [(0,)]
     assert not (tmp_path / "report").exists()
+
+
+def test_a_malformed_claim_file_is_one_line_from_the_history_of_any_claim(warehouse, tmp_path):
+    copy_claim(tmp_path / "claims", "modelscope-scale", "broken", MALFORMED["toml"][0])
+    result = tracker("--db", str(warehouse), "check", "--history", "modelscope-scale",
+                     env={"TRACKER_CLAIMS_DIR": str(tmp_path / "claims")})
+    assert (result.returncode, result.stderr.count("\n"), "Traceback" in result.stderr) == (4, 1, False)
+    assert result.stderr.startswith(f"tracker: check could not run: {tmp_path / 'claims'}/broken.toml: not valid TOML")
