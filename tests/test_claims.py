@@ -12,7 +12,7 @@ from test_families import DAY, LLAMA, QWEN, collect_hf, collect_ms, model
 
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, collect
-from tracker.reports import registry
+from tracker.reports import judging, registry
 from tracker.cli_claims import check_command
 from tracker.reports.check import CheckError, UnknownClaim, Verdict, run_checks
 from tracker.sim.ecosystem import SimModel
@@ -350,6 +350,23 @@ def test_growth_lacks_data_when_the_years_before_the_first_counted_are_missing(c
 
     assert verdict.verdict == "insufficient data"
     assert verdict.reason.startswith("GitHub search totals are missing or partial for 2011–2019")
+
+
+# --- a new kind of judgement ---------------------------------------------------------------------
+
+def test_a_new_kind_of_judgement_is_one_registered_rule_that_a_claims_toml_names(con, monkeypatch):
+    monkeypatch.setitem(judging.RULES, "rows-counted", None)  # the rule below is registered for this test only
+
+    @judging.rule("rows-counted")
+    def rows_counted(claim, rows, sources):
+        return judging.Judgement(judging.SUPPORTED, f"{len(rows)} evidence rows", f"{len(rows)} rows")
+
+    collect_ms(con, big_modelscope(300), day=date(2026, 11, 1))
+    claim = replace(registry.load()["modelscope-scale"], id="modelscope-rows", rule="rows-counted")
+    [verdict] = run_checks(con, claims={claim.id: claim})
+
+    assert (verdict.verdict, verdict.measured) == ("supported", f"{len(verdict.evidence)} rows")
+    assert verdict.evidence and verdict.reason.startswith(f"{len(verdict.evidence)} evidence rows")
 
 
 # --- the command ---------------------------------------------------------------------------------
