@@ -1,69 +1,37 @@
-"""`tracker check`: run the registered claim checks, judge and store each verdict, show them or their history."""
+"""Checking the claims: judge each registered claim by its rule, store the verdicts, show their history; and
+the one step `check, then report` that every command writing a report takes."""
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO
 
 import duckdb
 
 from tracker.collectors.records import first_line
-from tracker.reports import judge_github, judge_models
-from tracker.reports.judging import Judgement, SourceStatus, insufficient, source_status
+from tracker.reports import judge_github, judge_models  # noqa: F401  (importing them registers their rules)
+from tracker.reports.judging import RULES, Judgement, SourceStatus, Verdict, insufficient, source_status
 from tracker.reports.registry import Claim, RegistryError, evidence, load
-from tracker.warehouse import attribution, provenance, reference, sql
+from tracker.warehouse import attribution, reference, sql
 from tracker.warehouse.attribution import ReferenceDataError
 
-EXIT_OK, EXIT_USAGE, EXIT_CHECK_FAILED = 0, 2, 4
-JUDGES = {
-    "qwen-derivative-leadership": judge_models.leadership,
-    "modelscope-scale": judge_models.scale,
-    "modelscope-first-release": judge_models.first_release,
-    "chinese-families-footprint": judge_models.footprint,
-    "github-ai-growth": judge_github.growth,
-    "china-ai-project-rank": judge_github.project_rank,
-    "china-avg-stars-first": judge_github.average_stars,
-    "china-developer-rank": judge_github.developer_rank,
-}
-
-
 class CheckError(Exception):
-    """A check could not run; the message is one line for the user."""
+    """A check could not run (a malformed claim or data file, a failing rule); the message is one line."""
 
 
 class UnknownClaim(CheckError):
     """A claim id that is not registered."""
 
 
-@dataclass
-class Verdict:
-    """One claim's verdict at one check, with everything a report shows beside it."""
+def check_then_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, checked_at: datetime,
+                      simulated: bool = False) -> tuple[list[Verdict], Path]:
+    """Judge every claim, store the verdicts, then write the report of them; returns the verdicts and
+    report.html's path. Raises CheckError (then nothing is stored) or publish.OutputError."""
+    verdicts = run_checks(con, checked_at=checked_at)
+    from tracker.reports import render  # matplotlib is loaded only when a report is drawn
 
-    claim: Claim
-    verdict: str
-    reason: str
-    measured: str
-    reported: str
-    snapshot_date: date | None
-    evidence: list[dict]                       # the evidence table: rows keyed by column name
-    figures: dict = field(default_factory=dict)
-    sources: dict = field(default_factory=dict)
-    checked_at: datetime | None = None
-    check_id: int | None = None
-
-    def as_dict(self, with_evidence: bool = True) -> dict:
-        shown = {"claim_id": self.claim.id, "section": self.claim.section, "statement": self.claim.statement,
-                 "statement_zh": self.claim.statement_zh, "verdict": self.verdict, "reason": self.reason,
-                 "measured": self.measured, "reported": self.reported,
-                 "snapshot_date": self.snapshot_date.isoformat() if self.snapshot_date else None,
-                 "checked_at": self.checked_at.isoformat() if self.checked_at else None, "check_id": self.check_id,
-                 "method": self.claim.method, "figures": self.figures, "sources": self.sources}
-        return {**shown, "evidence": self.evidence} if with_evidence else shown
+    return verdicts, render.write_report(con, out_dir, verdicts, simulated=simulated, generated_at=checked_at)
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, claim_ids: list[str] | None = None, *,
@@ -76,28 +44,42 @@ def run_checks(con: duckdb.DuckDBPyConnection, claim_ids: list[str] | None = Non
     `checked_at` is the check's time, read by the command that runs it (the clock only for a caller
     that gives none).
     """
-    chosen = _chosen(claims or load(), claim_ids)
-    reference.refresh_reference_data(con)
-    attribution.refresh(con, data_dir)
-    sources = source_status(con)
     at = (checked_at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
-    verdicts = [judge(con, claim, sources, at) for claim in chosen]
-    store(con, verdicts)
+    try:
+        claimed = chosen(claim_ids, claims)
+        reference.refresh_reference_data(con)
+        attribution.refresh(con, data_dir)
+        sources = source_status(con)
+        verdicts = [judge(con, claim, sources, at) for claim in claimed]
+        store(con, verdicts)
+    except ReferenceDataError as error:
+        raise CheckError(str(error)) from None
+    except duckdb.Error as error:  # e.g. a warehouse opened read-only: a check writes the families and verdicts
+        raise CheckError(first_line(error)) from None
     return verdicts
 
 
-def _chosen(registry: dict[str, Claim], claim_ids: list[str] | None) -> list[Claim]:
+def chosen(claim_ids: list[str] | None, claims: dict[str, Claim] | None = None) -> list[Claim]:
+    """The claims named (all when none is), each with a registered rule; raises CheckError (UnknownClaim
+    for an id not registered)."""
+    try:
+        registry = claims or load()
+    except RegistryError as error:
+        raise CheckError(str(error)) from None
     unknown = [c for c in claim_ids or () if c not in registry]
     if unknown:
         raise UnknownClaim(f"unknown claim {unknown[0]!r} (registered: {', '.join(registry)})")
-    return [registry[c] for c in claim_ids] if claim_ids else list(registry.values())
+    picked = [registry[c] for c in claim_ids] if claim_ids else list(registry.values())
+    for claim in picked:
+        if claim.rule not in RULES:
+            raise CheckError(f"{claim.folder}/{claim.id}.toml: rule {claim.rule!r} is not registered "
+                                f"(registered: {', '.join(sorted(RULES))})")
+    return picked
 
 
 def judge(con: duckdb.DuckDBPyConnection, claim: Claim, sources: dict[str, SourceStatus],
           checked_at: datetime) -> Verdict:
     """Run one claim's query and judge its evidence; a required source never collected is insufficient data."""
-    if claim.id not in JUDGES:
-        raise CheckError(f"claim {claim.id} has no verdict rule (reports/check.py JUDGES)")
     rows = _evidence(con, claim)
     missing = [sources[name].missing() for name in claim.sources if not sources[name].collected]
     judgement = insufficient("; ".join(missing)) if missing else _judged(claim, rows, sources)
@@ -109,16 +91,17 @@ def _evidence(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[dict]:
     try:
         return evidence(con, claim)
     except KeyError as error:
-        raise CheckError(f"claim {claim.id}: its query uses ${error.args[0]}, which its .toml [params] lacks") from None
+        raise CheckError(f"{claim.folder}/{claim.id}.sql uses ${error.args[0]}, which its .toml [params] lacks") from None
     except duckdb.Error as error:
-        raise CheckError(f"claim {claim.id}: query failed: {first_line(error)}") from None
+        raise CheckError(f"{claim.folder}/{claim.id}.sql failed: {first_line(error)}") from None
 
 
 def _judged(claim: Claim, rows: list[dict], sources: dict[str, SourceStatus]) -> Judgement:
     try:
-        return JUDGES[claim.id](claim, rows, sources)
-    except (KeyError, TypeError, ValueError, ZeroDivisionError) as error:  # a rule or its [params] is wrong
-        raise CheckError(f"claim {claim.id}: its verdict rule failed: {type(error).__name__}: {error}") from None
+        return RULES[claim.rule](claim, rows, sources)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as error:  # a rule, its [params] or evidence is wrong
+        raise CheckError(f"{claim.folder}/{claim.id}.toml: its rule {claim.rule!r} failed: "
+                         f"{type(error).__name__}: {error}") from None
 
 
 def _verdict(claim: Claim, judgement: Judgement, rows: list[dict], sources: dict[str, SourceStatus],
@@ -160,66 +143,3 @@ def history(con: duckdb.DuckDBPyConnection, claim_id: str) -> list[dict]:
     for row in rows:
         row["figures"] = json.loads(row["figures"]) if row["figures"] else {}
     return rows
-
-
-# --- the command ----------------------------------------------------------------------------------
-
-def check_command(con: duckdb.DuckDBPyConnection, claim: str | None, fmt: str, history: str | None,
-                  stream: IO[str], checked_at: datetime | None = None) -> int:
-    """`tracker check [CLAIM] [--format table|csv|json] [--history CLAIM]`; 4 when a check could not run."""
-    try:
-        if history:
-            return _show_history(con, history, fmt, stream)
-        verdicts = run_checks(con, [claim] if claim else None, checked_at=checked_at)
-    except UnknownClaim as error:
-        print(f"tracker: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except (CheckError, ReferenceDataError, RegistryError) as error:
-        print(f"tracker: check could not run: {error}", file=sys.stderr)
-        return EXIT_CHECK_FAILED
-    except duckdb.Error as error:  # e.g. a warehouse opened read-only: checks store their verdicts
-        print(f"tracker: check could not run: {first_line(error)}", file=sys.stderr)
-        return EXIT_CHECK_FAILED
-    write_verdicts(verdicts, fmt, stream, simulated=provenance.simulated(con))
-    return EXIT_OK
-
-
-def _show_history(con: duckdb.DuckDBPyConnection, claim_id: str, fmt: str, stream: IO[str]) -> int:
-    _chosen(load(), [claim_id])
-    rows = history(con, claim_id)
-    if fmt == "json":
-        stream.write(_json(rows) + "\n")
-        return EXIT_OK
-    columns = ("checked_at", "verdict", "snapshot_date", "measured")
-    _write_rows([[str(row[c] or "") for c in columns] for row in rows], columns, fmt, stream)
-    if not rows and fmt != "csv":
-        stream.write(f"(no check of {claim_id} stored yet: run tracker check)\n")
-    return EXIT_OK
-
-
-def write_verdicts(verdicts: list[Verdict], fmt: str, stream: IO[str], simulated: str | None = None) -> None:
-    """The verdicts as JSON (with evidence), CSV, or a table followed by each verdict's reason; from a
-    simulated warehouse each says SIMULATED (JSON: "simulated", CSV: a column, the table: a first line)."""
-    if fmt == "json":
-        shown = [v.as_dict() | ({"simulated": simulated} if simulated else {}) for v in verdicts]
-        stream.write(_json(shown) + "\n")
-        return
-    columns = ("claim", "verdict", "snapshot", "measured", "reported")
-    rows = [[v.claim.id, v.verdict, str(v.snapshot_date or "n/a"), v.measured, v.reported] for v in verdicts]
-    if simulated and fmt == "csv":
-        columns, rows = ("simulated", *columns), [["SIMULATED", *row] for row in rows]
-    elif simulated:
-        stream.write(f"SIMULATED DATA ({simulated}): these verdicts say nothing about the real hubs\n\n")
-    _write_rows(rows, columns, fmt, stream)
-    if fmt != "csv":
-        stream.write("\n" + "".join(f"{v.claim.id}: {v.verdict}. {v.reason}\n" for v in verdicts))
-
-
-def _write_rows(rows: list[list[str]], columns: tuple[str, ...], fmt: str, stream: IO[str]) -> None:
-    if fmt == "csv":
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerows([list(columns), *rows])
-        return
-    widths = [max(len(str(x)) for x in column) for column in zip(columns, *rows)]
-    for line in [list(columns), *rows]:
-        stream.write("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip() + "\n")

@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 
 from tracker.reports.judging import (CONTRADICTED, INSUFFICIENT, SUPPORTED, Judgement, SourceStatus, count,
-                                     insufficient, listed, percent)
+                                     insufficient, listed, percent, rule)
 from tracker.reports.registry import Claim
 
 Sources = dict[str, SourceStatus]
@@ -22,6 +22,7 @@ def ordinal(rank: int | None) -> str:
 
 # --- github-ai-growth ------------------------------------------------------------------------------
 
+@rule("repository-growth")
 def growth(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """The trend: the same power of ten as the claimed total, and growth near the claimed rate."""
     p = claim.params
@@ -68,6 +69,7 @@ def _span(years: list[int]) -> str:
 
 # --- china-ai-project-rank -------------------------------------------------------------------------
 
+@rule("project-rank")
 def project_rank(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """China's region by number of AI repositories, and which regions are ahead of it."""
     p = claim.params
@@ -96,6 +98,7 @@ def _unknown_share(rows: list[dict], column: str) -> float:
 
 # --- china-avg-stars-first -------------------------------------------------------------------------
 
+@rule("average-stars")
 def average_stars(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """The rank of China's mean stars per repository, with the median's rank and dominance beside it."""
     p = claim.params
@@ -124,6 +127,7 @@ def average_stars(claim: Claim, rows: list[dict], sources: Sources) -> Judgement
 
 # --- china-developer-rank --------------------------------------------------------------------------
 
+@rule("developer-rank")
 def developer_rank(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """China's rank by developers each year, with only the allowed countries ahead."""
     p = claim.params

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tracker.reports.judging import (CONTRADICTED, INSUFFICIENT, SUPPORTED, Judgement, SourceStatus, count,
-                                     insufficient, listed, percent)
+                                     insufficient, listed, percent, rule)
 from tracker.reports.registry import Claim
 
 Sources = dict[str, SourceStatus]
@@ -13,6 +13,7 @@ Sources = dict[str, SourceStatus]
 
 # --- qwen-derivative-leadership --------------------------------------------------------------------
 
+@rule("derivative-leadership")
 def leadership(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """Month by month from `since`, per definition; the headline definition decides."""
     hf, p = sources["huggingface"], claim.params
@@ -121,6 +122,7 @@ def _hubs_used(sources: Sources) -> str:
 
 # --- modelscope-scale ------------------------------------------------------------------------------
 
+@rule("catalogue-scale")
 def scale(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """The model count alone is testable; developers and countries stay insufficient data."""
     ms, p = sources["modelscope"], claim.params
@@ -144,6 +146,7 @@ def scale(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
 
 # --- modelscope-first-release ----------------------------------------------------------------------
 
+@rule("first-release")
 def first_release(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """Per family, the share of flagships on ModelScope first or the same day."""
     families, least = claim.params["families"], claim.params["min_share"]
@@ -165,6 +168,7 @@ def _first_share(rows: list[dict]) -> dict:
 
 # --- chinese-families-footprint --------------------------------------------------------------------
 
+@rule("family-footprint")
 def footprint(claim: Claim, rows: list[dict], sources: Sources) -> Judgement:
     """Every named family needs a published model or a derivative on some hub collected."""
     hubs = [name for name in ("huggingface", "modelscope") if sources[name].collected]

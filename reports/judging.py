@@ -1,16 +1,20 @@
-"""What every claim's judgement shares: the verdicts, what each source's runs left, and small formatters."""
+"""What every claim's judgement shares: the verdicts, the registered rules, what each source's runs left,
+and small formatters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Callable
 
 import duckdb
 
+from tracker.reports.registry import Claim
 from tracker.warehouse import sql
 
 SUPPORTED, CONTRADICTED, INSUFFICIENT = "supported", "contradicted", "insufficient data"
 VERDICTS = (SUPPORTED, CONTRADICTED, INSUFFICIENT)
+RULES: dict[str, Callable] = {}  # a rule's name, as a claim's .toml gives it, to rule(claim, rows, sources)
 
 
 @dataclass
@@ -21,6 +25,33 @@ class Judgement:
     reason: str
     measured: str = "n/a"
     figures: dict = field(default_factory=dict)
+
+
+@dataclass
+class Verdict:
+    """One claim's verdict at one check, with everything a report shows beside it: what the check stores,
+    prints and the page shows."""
+
+    claim: Claim
+    verdict: str
+    reason: str
+    measured: str
+    reported: str
+    snapshot_date: date | None
+    evidence: list[dict]                       # the evidence table: rows keyed by column name
+    figures: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    checked_at: datetime | None = None
+    check_id: int | None = None
+
+    def as_dict(self, with_evidence: bool = True) -> dict:
+        shown = {"claim_id": self.claim.id, "section": self.claim.section, "statement": self.claim.statement,
+                 "statement_zh": self.claim.statement_zh, "verdict": self.verdict, "reason": self.reason,
+                 "measured": self.measured, "reported": self.reported,
+                 "snapshot_date": self.snapshot_date.isoformat() if self.snapshot_date else None,
+                 "checked_at": self.checked_at.isoformat() if self.checked_at else None, "check_id": self.check_id,
+                 "method": self.claim.method, "figures": self.figures, "sources": self.sources}
+        return {**shown, "evidence": self.evidence} if with_evidence else shown
 
 
 @dataclass
@@ -63,6 +94,14 @@ class SourceStatus:
         return {"collected": self.collected, "snapshot_date": _iso(self.snapshot_date),
                 "whole_catalogue_snapshot": _iso(self.full_snapshot_date), "catalog_total": self.catalog_total,
                 "note": self.caveat() if self.collected else self.missing()}
+
+
+def rule(name: str):
+    """Registers a verdict rule under `name`: (claim, evidence rows, source statuses) -> Judgement."""
+    def register(judge: Callable) -> Callable:
+        RULES[name] = judge
+        return judge
+    return register
 
 
 def source_status(con: duckdb.DuckDBPyConnection) -> dict[str, SourceStatus]:

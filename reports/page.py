@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 import numpy
 import pandas
 
-from tracker.reports.evidence import ClaimResult
+from tracker.reports.judging import Verdict
 
 BADGE = {"supported": "supported", "contradicted": "contradicted", "insufficient data": "insufficient"}
 MAX_ROWS = 40
@@ -80,27 +80,29 @@ def html_figure(png: bytes, alt: str, caption: str, links: dict[str, str]) -> st
             f"<figcaption>{e(caption)} · {linked}</figcaption></figure>")
 
 
-def html_claim(result: ClaimResult, figure_html: str) -> str:
+def html_claim(result: Verdict, figure_html: str) -> str:
+    claim = result.claim
     figures = [("Verdict", badge(result.verdict) + " " + e(result.reason)), ("Measured", e(result.measured)),
                ("The report's figure", e(result.reported)), ("Snapshot date", e(result.snapshot_date or "none")),
-               ("Method", e(result.method))]
+               ("Method", e(claim.method))]
     rows = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in figures)
     evidence = pandas.DataFrame(result.evidence)
-    return (f'<article class="claim" id="claim-{e(result.id)}">'
-            f"<h3><span>{e(result.section)}</span> <code>{e(result.id)}</code> {badge(result.verdict)}</h3>"
-            f'<blockquote><p class="zh" lang="zh-Hans">{e(result.statement_zh)}</p>'
-            f'<p lang="en">{e(result.statement)}</p></blockquote>'
+    return (f'<article class="claim" id="claim-{e(claim.id)}">'
+            f"<h3><span>{e(claim.section)}</span> <code>{e(claim.id)}</code> {badge(result.verdict)}</h3>"
+            f'<blockquote><p class="zh" lang="zh-Hans">{e(claim.statement_zh)}</p>'
+            f'<p lang="en">{e(claim.statement)}</p></blockquote>'
             f'<dl class="figures">{rows}</dl>{figure_html}'
             f"<details><summary>Evidence table ({len(evidence):,} rows)</summary>{html_table(evidence)}</details>"
             "</article>")
 
 
-def html_summary(results: list[ClaimResult]) -> str:
+def html_summary(results: list[Verdict]) -> str:
     if not results:
         return '<p class="muted">No claim was checked for this report.</p>'
     rows = "".join(
-        f'<tr><td><a href="#claim-{e(r.id)}"><code>{e(r.id)}</code></a></td><td>{e(r.section)}</td>'
-        f'<td><span lang="zh-Hans">{e(r.statement_zh)}</span><br><span class="muted">{e(r.statement)}</span></td>'
+        f'<tr><td><a href="#claim-{e(r.claim.id)}"><code>{e(r.claim.id)}</code></a></td><td>{e(r.claim.section)}</td>'
+        f'<td><span lang="zh-Hans">{e(r.claim.statement_zh)}</span><br>'
+        f'<span class="muted">{e(r.claim.statement)}</span></td>'
         f"<td>{badge(r.verdict)}</td><td>{e(r.measured)}</td><td>{e(r.reported)}</td></tr>" for r in results)
     return ("<div class=\"scroll\"><table class=\"summary\"><thead><tr><th>claim</th><th>§</th><th>statement</th><th>verdict</th>"
             f"<th>measured</th><th>the report's figure</th></tr></thead><tbody>{rows}</tbody></table></div>")
@@ -139,26 +141,27 @@ def md_figure(alt: str, png_path: str, caption: str, links: dict[str, str]) -> s
     return f"![{md_escape(alt)}]({png_path})\n\n_{md_escape(caption)}_ · {linked}"
 
 
-def md_claim(result: ClaimResult, figure_md: str) -> str:
-    evidence = pandas.DataFrame(result.evidence)
+def md_claim(result: Verdict, figure_md: str) -> str:
+    claim, evidence = result.claim, pandas.DataFrame(result.evidence)
     return "\n\n".join([
-        f"### {md_escape(result.section)} {md_code(result.id)}: **{md_escape(result.verdict)}**",
-        f"> {md_escape(result.statement_zh)}\n>\n> {md_escape(result.statement)}",
+        f"### {md_escape(claim.section)} {md_code(claim.id)}: **{md_escape(result.verdict)}**",
+        f"> {md_escape(claim.statement_zh)}\n>\n> {md_escape(claim.statement)}",
         (f"- **Verdict:** {md_escape(result.verdict)}: {md_escape(result.reason)}\n"
          f"- **Measured:** {md_escape(result.measured)}\n"
          f"- **The report's figure:** {md_escape(result.reported)}\n"
          f"- **Snapshot date:** {md_escape(result.snapshot_date or 'none')}\n"
-         f"- **Method:** {md_escape(result.method)}"),
+         f"- **Method:** {md_escape(claim.method)}"),
         figure_md,
         f"Evidence ({len(evidence):,} rows):\n\n{md_table(evidence, 20)}",
     ])
 
 
-def md_summary(results: list[ClaimResult]) -> str:
+def md_summary(results: list[Verdict]) -> str:
     if not results:
         return "_No claim was checked for this report._"
     lines = ["| claim | § | statement | verdict | measured | the report's figure |", "|---|---|---|---|---|---|"]
-    lines += [f"| {md_code(r.id)} | {md_escape(r.section)} | {md_escape(r.statement_zh)}<br>{md_escape(r.statement)} | "
+    lines += [f"| {md_code(r.claim.id)} | {md_escape(r.claim.section)} | {md_escape(r.claim.statement_zh)}<br>"
+              f"{md_escape(r.claim.statement)} | "
               f"**{md_escape(r.verdict)}** | "
               f"{md_escape(r.measured)} | {md_escape(r.reported)} |" for r in results]
     return "\n".join(lines)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas
 
 from tracker.collectors.records import first_line
 from tracker.reports import charts, evidence, fonts, page, trends
-from tracker.reports.evidence import ClaimResult
+from tracker.reports.judging import Verdict
 from tracker.reports.trends import Figure
 from tracker.warehouse import publish
 from tracker.warehouse import provenance
@@ -47,15 +46,12 @@ FOOTER = ("Written by ai-ecosystem-tracker from its DuckDB warehouse. Every char
           "reports/claims/&lt;id&gt;.sql. Re-run: <code>tracker report</code> (it checks the claims first).")
 
 
-@dataclass
-class ClaimFigure:
-    result: ClaimResult
-    figure: Figure
+ClaimFigure = tuple[Verdict, Figure]  # a verdict and the chart of its evidence
 
 
-def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, *, simulated: bool = False,
+def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts: list[Verdict], *, simulated: bool = False,
                  generated_at: datetime | None = None) -> Path:
-    """Write the report for `verdicts` (reports.check's Verdicts) into `out_dir`; returns report.html's path.
+    """Write the report for `verdicts` into `out_dir`; returns report.html's path.
 
     A warehouse marked as filled from stand-ins is reported SIMULATED whatever `simulated` says. The
     report is dated `generated_at`, else by its verdicts' check: the report reads no clock. Written
@@ -63,7 +59,7 @@ def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, 
     previous report or this one. Raises publish.OutputError when `out_dir` cannot be the folder.
     """
     simulated = simulated or provenance.simulated(con) is not None
-    checked = [at for at in (getattr(v, "checked_at", None) for v in verdicts or ()) if at]
+    checked = [v.checked_at for v in verdicts if v.checked_at]
     generated_at = generated_at or max(checked, default=None)
     with publish.replacing(out_dir, legacy_owned=_legacy_files) as staging:
         generated = _write_files(con, staging.path, verdicts, simulated, generated_at)
@@ -73,10 +69,10 @@ def write_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, verdicts, 
     return html_path
 
 
-def _write_files(con: duckdb.DuckDBPyConnection, out: Path, verdicts, simulated: bool,
+def _write_files(con: duckdb.DuckDBPyConnection, out: Path, verdicts: list[Verdict], simulated: bool,
                  generated_at: datetime | None) -> str:
     snapshots = _snapshots(con, out)
-    claimed = [claim_figure(evidence.read(v), out, simulated) for v in verdicts or ()]
+    claimed = [claim_figure(v, out, simulated) for v in verdicts]
     sections = trends.draw_all(con, out / "charts", simulated)
     fields = _fields(snapshots, simulated, generated_at)
     (out / "report.md").write_text(markdown(fields, snapshots, claimed, sections, out), encoding="utf-8")
@@ -124,22 +120,23 @@ def snapshot_summary(frame: pandas.DataFrame) -> pandas.DataFrame:
     return pandas.DataFrame(rows)
 
 
-def claim_figure(result: ClaimResult, out: Path, simulated: bool) -> ClaimFigure:
-    chart, frame = evidence.chart_for(result)
-    dates = f"snapshot {result.snapshot_date}" if result.snapshot_date else "no snapshot"
-    footer = trends.footnote(f"claim check {result.id} (reports/claims/{result.id}.sql)", dates, simulated)
-    reason = result.reason if not result.evidence else "The evidence table has no column to chart; see the table."
-    png, problem = trends.drawn_or_empty(chart, frame, footer, _wrapped_statement(result), reason)
+def claim_figure(verdict: Verdict, out: Path, simulated: bool) -> ClaimFigure:
+    chart, frame = evidence.chart_for(verdict)
+    claim = verdict.claim
+    dates = f"snapshot {verdict.snapshot_date}" if verdict.snapshot_date else "no snapshot"
+    footer = trends.footnote(f"claim check {claim.id} ({claim.folder}/{claim.id}.sql)", dates, simulated)
+    reason = verdict.reason if not verdict.evidence else "The evidence table has no column to chart; see the table."
+    png, problem = trends.drawn_or_empty(chart, frame, footer, _wrapped_statement(verdict), reason)
     folder = out / "evidence"
     figure = Figure(chart, png, folder / f"{chart.name}.png", folder / f"{chart.name}.csv", dates, len(frame), problem)
-    return ClaimFigure(result, trends.save(figure, pandas.DataFrame(result.evidence)))
+    return verdict, trends.save(figure, pandas.DataFrame(verdict.evidence))
 
 
-def _wrapped_statement(result: ClaimResult) -> str:
+def _wrapped_statement(verdict: Verdict) -> str:
     """The claim under its chart's title: in Chinese where a font can draw it, else in English."""
-    if fonts.has_cjk() and result.statement_zh:
-        return charts.wrap(result.statement_zh, 118)
-    return charts.wrap(result.statement, 118)
+    if fonts.has_cjk() and verdict.claim.statement_zh:
+        return charts.wrap(verdict.claim.statement_zh, 118)
+    return charts.wrap(verdict.claim.statement, 118)
 
 
 def _fields(snapshots: pandas.DataFrame, simulated: bool, generated_at: datetime | None) -> dict:
@@ -163,7 +160,7 @@ def _caption(figure: Figure) -> str:
 # --- HTML ---------------------------------------------------------------------------------------
 
 def html_page(fields: dict, snapshots, claimed: list[ClaimFigure], sections, out: Path) -> str:
-    claims_html = "".join(page.html_claim(c.result, _html_figure(c.figure, out)) for c in claimed) or \
+    claims_html = "".join(page.html_claim(verdict, _html_figure(figure, out)) for verdict, figure in claimed) or \
         '<p class="muted">No claim was checked.</p>'
     trends_html = "".join(
         f"<h3>{page.e(section.title)}</h3>" + "".join(
@@ -175,7 +172,7 @@ def html_page(fields: dict, snapshots, claimed: list[ClaimFigure], sections, out
         "banner": f'<div class="simulated" role="alert">{page.e(SIMULATED_NOTE)}</div>' if SIMULATED in fields["title"] else "",
         "snapshots": page.html_table(snapshot_summary(snapshots), lists=("snapshot days",)) if not snapshots.empty else
         '<p class="muted">The warehouse holds no snapshot yet: collect a source first.</p>',
-        "summary": page.html_summary([c.result for c in claimed]), "claims": claims_html, "trends": trends_html,
+        "summary": page.html_summary([verdict for verdict, _ in claimed]), "claims": claims_html, "trends": trends_html,
         "out_of_scope": "<p>Claims of the report that hub data cannot test:</p><ul>" + scope + "</ul>",
         "footer": FOOTER,
     }
@@ -191,7 +188,7 @@ def _html_figure(figure: Figure, out: Path) -> str:
 # --- Markdown -----------------------------------------------------------------------------------
 
 def markdown(fields: dict, snapshots, claimed: list[ClaimFigure], sections, out: Path) -> str:
-    claims_md = "\n\n".join(page.md_claim(c.result, _md_figure(c.figure, out)) for c in claimed) or \
+    claims_md = "\n\n".join(page.md_claim(verdict, _md_figure(figure, out)) for verdict, figure in claimed) or \
         "_No claim was checked._"
     trends_md = "\n\n".join(
         f"### {section.title}\n\n" + "\n\n".join(f"{f.chart.note}\n\n{_md_figure(f, out)}" for f in figures)
@@ -201,7 +198,7 @@ def markdown(fields: dict, snapshots, claimed: list[ClaimFigure], sections, out:
         "banner": f"> **{SIMULATED_NOTE}**\n\n" if SIMULATED in fields["title"] else "",
         "snapshots": page.md_table(snapshot_summary(snapshots)) if not snapshots.empty else
         "_The warehouse holds no snapshot yet: collect a source first._",
-        "summary": page.md_summary([c.result for c in claimed]), "claims": claims_md, "trends": trends_md,
+        "summary": page.md_summary([verdict for verdict, _ in claimed]), "claims": claims_md, "trends": trends_md,
         "out_of_scope": "Claims of the report that hub data cannot test:\n\n" +
         "\n".join(f"- {what}: {why}" for what, why in OUT_OF_SCOPE),
         "footer": FOOTER.replace("&lt;", "<").replace("&gt;", ">").replace("<code>", "`").replace("</code>", "`"),

@@ -12,8 +12,9 @@ from test_families import DAY, LLAMA, QWEN, collect_hf, collect_ms, model
 
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, collect
-from tracker.reports import registry
-from tracker.reports.check import Verdict, check_command, run_checks
+from tracker.reports import judging, registry
+from tracker.cli_claims import check_command
+from tracker.reports.check import CheckError, UnknownClaim, Verdict, run_checks
 from tracker.sim.ecosystem import SimModel
 from tracker.sim.github import GitHubStandIn, SimOwner, SimRepo
 from tracker.sources import github_source
@@ -351,6 +352,23 @@ def test_growth_lacks_data_when_the_years_before_the_first_counted_are_missing(c
     assert verdict.reason.startswith("GitHub search totals are missing or partial for 2011–2019")
 
 
+# --- a new kind of judgement ---------------------------------------------------------------------
+
+def test_a_new_kind_of_judgement_is_one_registered_rule_that_a_claims_toml_names(con, monkeypatch):
+    monkeypatch.setitem(judging.RULES, "rows-counted", None)  # the rule below is registered for this test only
+
+    @judging.rule("rows-counted")
+    def rows_counted(claim, rows, sources):
+        return judging.Judgement(judging.SUPPORTED, f"{len(rows)} evidence rows", f"{len(rows)} rows")
+
+    collect_ms(con, big_modelscope(300), day=date(2026, 11, 1))
+    claim = replace(registry.load()["modelscope-scale"], id="modelscope-rows", rule="rows-counted")
+    [verdict] = run_checks(con, claims={claim.id: claim})
+
+    assert (verdict.verdict, verdict.measured) == ("supported", f"{len(verdict.evidence)} rows")
+    assert verdict.evidence and verdict.reason.startswith(f"{len(verdict.evidence)} evidence rows")
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 def test_check_prints_a_table_and_json_and_the_history_shows_how_a_verdict_changed(con):
@@ -363,29 +381,31 @@ def test_check_prints_a_table_and_json_and_the_history_shows_how_a_verdict_chang
     history = io.StringIO()
     assert check_command(con, None, "json", "modelscope-scale", history) == 0
 
-    assert table.getvalue().splitlines()[:3] == [
-        "claim             verdict       snapshot    measured                                             reported",
-        ("modelscope-scale  contradicted  2026-11-01  300 models; developers and countries not measurable  "
-         "70,000+ models; 16,000,000+ developers; 30+ countries"), ""]
+    header, row, gap, reason = table.getvalue().splitlines()
+    assert header.split() == ["claim", "verdict", "snapshot", "measured", "reported"]
+    assert " ".join(row.split()) == ("modelscope-scale contradicted 2026-11-01 300 models; developers and countries "
+                                     "not measurable 70,000+ models; 16,000,000+ developers; 30+ countries")
+    assert (gap, reason.split(". ")[0]) == ("", "modelscope-scale: contradicted")
     assert [v["claim_id"] for v in json.loads(shown.getvalue())] == CLAIMS
     assert [(h["verdict"], h["snapshot_date"], h["figures"]["models"]) for h in json.loads(history.getvalue())] == [
         ("contradicted", "2026-11-01", 300), ("supported", "2026-11-02", 70_001)]
 
 
-def test_a_malformed_family_file_stops_the_check_with_one_line_naming_file_and_line(con, tmp_path, monkeypatch, capsys):
+def test_a_malformed_family_file_stops_the_check_naming_file_and_line_and_stores_nothing(con, tmp_path, monkeypatch):
     (tmp_path / "families.csv").write_text("pattern,family,note\nQwen/*\n", encoding="utf-8")
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
 
-    assert check_command(con, None, "table", None, io.StringIO()) == 4
-    assert capsys.readouterr().err == (f"tracker: check could not run: {tmp_path / 'families.csv'}, line 2: "
-                                       "expected 3 fields (pattern,family,note), found 1\n")
+    with pytest.raises(CheckError) as stopped:
+        run_checks(con)
+    assert str(stopped.value) == (f"{tmp_path / 'families.csv'}, line 2: expected 3 fields (pattern,family,note), "
+                                  "found 1")
     assert con.execute("SELECT count(*) FROM claim_verdicts").fetchone() == (0,)
 
 
-def test_an_unknown_claim_is_a_usage_error_and_a_read_only_warehouse_cannot_be_checked(con, db_file, capsys):
-    assert check_command(con, "no-such-claim", "table", None, io.StringIO()) == 2
-    assert "unknown claim 'no-such-claim'" in capsys.readouterr().err
+def test_an_unknown_claim_is_named_and_a_read_only_warehouse_cannot_be_checked(con, db_file):
+    with pytest.raises(UnknownClaim, match="unknown claim 'no-such-claim'"):
+        check_command(con, "no-such-claim", "table", None, io.StringIO())
     con.close()
     reader = db.connect(db_file, read_only=True)
-    assert check_command(reader, None, "table", None, io.StringIO()) == 4
-    assert capsys.readouterr().err.startswith("tracker: check could not run: ")
+    with pytest.raises(CheckError):
+        check_command(reader, None, "table", None, io.StringIO())

@@ -13,7 +13,7 @@ from tracker import sources
 from tracker.config import Config
 from tracker.pipeline import Source, collect
 from tracker.collectors import modelscope
-from tracker.reports.check import check_command
+from tracker.cli_claims import check_command
 from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
 from tracker.sim.huggingface import HubStandIn
 from tracker.sim.modelscope import ModelScopeStandIn

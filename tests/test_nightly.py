@@ -90,7 +90,7 @@ def test_schedule_runs_the_jobs_survives_a_failing_source_and_stops_cleanly_on_s
         f'[github]\nschedule = "*/2 * * * * *"\napi_url = "{UNREACHABLE}"\nretry_wait = 0.01\n'))
     service = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db_file), "schedule"],
                                env={**os.environ, "HF_ENDPOINT": small_hub.url}, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a guard against hanging: on a busy machine a report job takes a while
     while len(small_hub.requests_to("/api/models")) < 6 and time.monotonic() < deadline:
         time.sleep(0.1)  # at least two collections of three pages
     time.sleep(0.5)

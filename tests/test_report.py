@@ -23,7 +23,7 @@ from PIL import Image
 from tracker import sources
 from tracker.config import Config
 from tracker.pipeline import collect
-from tracker.reports import charts, check, fonts, render, trends
+from tracker.reports import charts, check, fonts, registry, render, trends
 from tracker.sim.ecosystem import GeneratedEcosystem
 from tracker.sim.github import GitHubStandIn, generate
 from tracker.sim.huggingface import HubStandIn
@@ -145,12 +145,16 @@ def test_an_empty_warehouse_gives_a_report_of_empty_panels_not_an_error(tmp_path
         assert Image.open(tmp_path / "out" / "charts" / f"{name}.png").size[0] == 1350
 
 
-def test_verdicts_of_any_shape_with_no_evidence_are_shown_with_their_reason(tmp_path):
-    """The renderer reads what a Verdict carries (on itself or its claim); no evidence gives a panel saying why."""
-    claim = SimpleNamespace(id="modelscope-scale", section="§3", statement="ModelScope hosts 70,000+ models.",
-                            statement_zh="魔搭社区提供了超7万个模型。", reported="70,000+", method="Count the models.")
-    verdict = SimpleNamespace(claim=claim, verdict="insufficient data", reason="modelscope was never collected",
-                              measured="n/a", reported="70,000+", snapshot_date=None, evidence=[])
+def verdict_of(claim_id: str, verdict: str, reason: str, evidence: list[dict], **claim_fields) -> check.Verdict:
+    """A verdict on a registered claim (its fields replaced as given), as a check would make it."""
+    claim = replace(registry.load()[claim_id], **claim_fields)
+    return check.Verdict(claim, verdict, reason, "m", claim.reported, None, evidence)
+
+
+def test_a_verdict_with_no_evidence_is_shown_with_its_reason(tmp_path):
+    """No evidence gives a panel saying why."""
+    verdict = verdict_of("modelscope-scale", "insufficient data", "modelscope was never collected", [],
+                         statement_zh="魔搭社区提供了超7万个模型。")
     con = db.connect(tmp_path / "empty.duckdb")
     page = render.write_report(con, tmp_path / "out", [verdict]).read_text(encoding="utf-8")
     assert '<span class="verdict insufficient">insufficient data</span>' in page
@@ -163,10 +167,8 @@ def test_a_chart_that_cannot_be_drawn_becomes_an_empty_panel_saying_why(tmp_path
         raise ValueError("an evidence shape nobody foresaw")
 
     monkeypatch.setitem(charts.DRAWERS, "hbars", broken)
-    claim = SimpleNamespace(id="china-ai-project-rank", section="§3", statement="s", statement_zh="中文", reported="",
-                            method="")
-    verdict = SimpleNamespace(claim=claim, verdict="supported", reason="r", measured="m", reported="",
-                              snapshot_date=date(2026, 1, 1), evidence=[{"region": "China", "repositories": 3}])
+    verdict = replace(verdict_of("china-ai-project-rank", "supported", "r", [{"region": "China", "repositories": 3}]),
+                      snapshot_date=date(2026, 1, 1))
     page = render.write_report(db.connect(tmp_path / "w.duckdb"), tmp_path / "out", [verdict]).read_text("utf-8")
     assert "empty: not drawn (an evidence shape nobody foresaw)" in page
     assert Image.open(tmp_path / "out" / "evidence" / "claim-china-ai-project-rank.png").size == (1350, 390)
@@ -178,14 +180,11 @@ def test_without_a_cjk_font_charts_are_labelled_in_english_and_still_drawn(tmp_p
         cached.cache_clear()
     try:
         assert fonts.find() is None and fonts.embedded_css("开源") == ""
-        claim = SimpleNamespace(id="x", section="§1", statement="An English statement.", statement_zh="中文陈述",
-                                reported="", method="")
-        result = render.evidence.read(SimpleNamespace(claim=claim, verdict="supported", reason="r", measured="m",
-                                                      reported="", snapshot_date=None,
-                                                      evidence=[{"family": "Qwen", "models": 3}]))
+        result = verdict_of("chinese-families-footprint", "supported", "r", [{"family": "Qwen", "models": 3}],
+                            statement="An English statement.", statement_zh="中文陈述", chart={})
         assert render._wrapped_statement(result) == "An English statement."
-        figure = render.claim_figure(result, tmp_path, simulated=False)
-        assert Image.open(figure.figure.png_path).size == (1350, 720)
+        _, figure = render.claim_figure(result, tmp_path, simulated=False)
+        assert Image.open(figure.png_path).size == (1350, 720)
     finally:
         monkeypatch.delenv(fonts.ENVIRONMENT)
         for cached in (fonts.find, fonts.matplotlib_families):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 import random
 import shlex
 import shutil
@@ -24,7 +25,7 @@ from typing import Callable, Iterator
 from tracker import sources
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, collect
-from tracker.reports import check, render
+from tracker.reports import check
 from tracker.sim import github as github_sim
 from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
 from tracker.sim.huggingface import HubStandIn
@@ -91,9 +92,9 @@ def demo(out_dir: str | Path, size: Size | None = None, days: tuple[int, ...] = 
         provenance.mark_simulated(con)
         with _without_tokens():
             _collect_days(con, size, dates, result, echo)
-        result.verdicts = _check(con, echo, now)
-        echo("writing the report ...")
-        result.report = render.write_report(con, out / REPORT, result.verdicts, simulated=True)
+        echo("checking the claims, then writing the report ...")
+        result.verdicts, result.report = check.check_then_report(con, out / REPORT, checked_at=now, simulated=True)
+        echo(tally(result.verdicts))
     finally:
         con.close()
     write_readme(result)
@@ -211,18 +212,9 @@ def _growth(key: str, created: date, day: date, latest: date) -> float:
 
 # --- check, report, tell -------------------------------------------------------------------------
 
-def _check(con, echo, checked_at: datetime) -> list:
-    echo("checking the claims ...")
-    try:
-        verdicts = check.run_checks(con, checked_at=checked_at)
-    except check.CheckError as error:  # the report still shows the trends, and says no claim was checked
-        echo(f"claim checks failed, the report has no verdicts: {error}")
-        return []
-    tally: dict[str, int] = {}
-    for verdict in verdicts:
-        tally[verdict.verdict] = tally.get(verdict.verdict, 0) + 1
-    echo(f"checked {len(verdicts)} claims: " + ", ".join(f"{n} {v}" for v, n in sorted(tally.items())))
-    return verdicts
+def tally(verdicts: list) -> str:
+    counted = Counter(v.verdict for v in verdicts)
+    return f"checked {len(verdicts)} claims: " + ", ".join(f"{n} {v}" for v, n in sorted(counted.items()))
 
 
 EXAMPLE_QUERIES = ("example_models_per_snapshot", "example_largest_families", "example_claim_verdicts")

@@ -14,9 +14,7 @@ from tracker import sources
 from tracker.collectors.records import first_line
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, Summary, collect
-from tracker.reports import check as claim_checks
-from tracker.reports.registry import RegistryError
-from tracker.warehouse.attribution import ReferenceDataError
+from tracker.reports.check import CheckError, check_then_report
 from tracker.warehouse import db, sql
 from tracker.warehouse.db import WarehouseError
 from tracker.warehouse.publish import OutputError
@@ -86,12 +84,8 @@ def check_and_report(config: Config, db_path: Path, report: NightReport, *, day:
         if report.stale_sources:
             log.warning("checks use older data for: %s (no complete run on %s)", ", ".join(report.stale_sources), day)
         before = dict(sql.run(con, "claim_latest_verdicts").fetchall())
-        verdicts = claim_checks.run_checks(con, checked_at=now)
-        from tracker.reports import render  # matplotlib loads only when a report is drawn
-
-        report.report_path = render.write_report(con, Path(config.report_dir), verdicts, generated_at=now)
-    except (claim_checks.CheckError, RegistryError, ReferenceDataError, WarehouseError, OutputError, OSError,
-            duckdb.Error) as error:
+        verdicts, report.report_path = check_then_report(con, Path(config.report_dir), checked_at=now)
+    except (CheckError, WarehouseError, OutputError, OSError, duckdb.Error) as error:
         report.check_error = first_line(error)
         log.error("checks could not run: %s", report.check_error)
         return report

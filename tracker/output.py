@@ -27,10 +27,11 @@ def write(result: duckdb.DuckDBPyConnection, fmt: str, stream: IO[str]) -> None:
     write_frame(result.fetchdf(), fmt, stream)
 
 
-def write_rows(rows: list[dict], fmt: str, stream: IO[str]) -> None:
+def write_rows(rows: list[dict], fmt: str, stream: IO[str], columns: list[str] | None = None) -> None:
+    """Rows keyed by column name; `columns` names them (and their order) even when there is no row."""
     import pandas
 
-    write_frame(pandas.DataFrame(rows), fmt, stream)
+    write_frame(pandas.DataFrame(rows, columns=columns), fmt, stream)
 
 
 def write_frame(frame: pandas.DataFrame, fmt: str, stream: IO[str]) -> None:

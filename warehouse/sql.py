@@ -26,16 +26,28 @@ class SqlFileError(ValueError):
 @lru_cache(maxsize=None)
 def statements(name: str, folder: str = "queries", package: str = WAREHOUSE) -> tuple[str, ...]:
     """The statements of `<package>/<folder>/<name>.sql`, in order."""
-    text = (files(package) / folder / f"{name}.sql").read_text(encoding="utf-8")
-    text = FULL_LINE_COMMENT.sub("", text)  # a `;` at the end of a comment line ends no statement
-    return tuple(s.strip() for s in STATEMENT_END.split(text) if _has_code(s))
+    return _split((files(package) / folder / f"{name}.sql").read_text(encoding="utf-8"))
 
 
 def statement(name: str, folder: str = "queries", package: str = WAREHOUSE) -> str:
     """The statement of a file that holds exactly one (a chart's or a claim's query)."""
-    found = statements(name, folder, package)
+    return _single(statements(name, folder, package), f"{folder}/{name}.sql")
+
+
+def statement_in(folder, name: str, shown: str) -> str:
+    """The one statement of `<folder>/<name>.sql` for a folder outside the packages (a user's claims);
+    `shown` is how messages name the folder."""
+    return _single(_split((folder / f"{name}.sql").read_text(encoding="utf-8")), f"{shown}/{name}.sql")
+
+
+def _split(text: str) -> tuple[str, ...]:
+    text = FULL_LINE_COMMENT.sub("", text)  # a `;` at the end of a comment line ends no statement
+    return tuple(s.strip() for s in STATEMENT_END.split(text) if _has_code(s))
+
+
+def _single(found: tuple[str, ...], where: str) -> str:
     if len(found) != 1:
-        raise SqlFileError(f"{folder}/{name}.sql holds {len(found)} statements; one was expected")
+        raise SqlFileError(f"{where} holds {len(found)} statements; one was expected")
     return found[0]
 
 
