@@ -19,3 +19,27 @@ CREATE OR REPLACE VIEW hub_latest_snapshot AS
 SELECT hub, max(snapshot_date) AS snapshot_date
 FROM hub_snapshot_counts
 GROUP BY hub;
+
+-- model_period_downloads (009) with its hubs' snapshot days from the counts.
+CREATE OR REPLACE VIEW model_period_downloads AS
+WITH hub_dates AS (
+    SELECT hub, snapshot_date, lag(snapshot_date) OVER (PARTITION BY hub ORDER BY snapshot_date) AS previous_date
+    FROM hub_snapshot_counts
+),
+consecutive AS (
+    SELECT model_key, snapshot_date AS period_end, downloads_all_time,
+           lag(snapshot_date) OVER w AS period_start,
+           lag(downloads_all_time) OVER w AS previous_all_time
+    FROM model_snapshot_facts
+    WINDOW w AS (PARTITION BY model_key ORDER BY snapshot_date)
+)
+SELECT m.hub, m.model_id, c.period_start, c.period_end,
+       c.downloads_all_time - c.previous_all_time AS downloads,
+       CASE WHEN c.downloads_all_time IS NULL OR c.previous_all_time IS NULL THEN 'missing'
+            WHEN c.downloads_all_time < c.previous_all_time THEN 'negative'
+            WHEN c.period_start <> d.previous_date THEN 'gap'
+       END AS flag
+FROM consecutive c
+JOIN models m USING (model_key)
+JOIN hub_dates d ON d.hub = m.hub AND d.snapshot_date = c.period_end
+WHERE c.period_start IS NOT NULL;
