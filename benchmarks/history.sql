@@ -44,6 +44,14 @@ FROM model_snapshot_facts
 WHERE snapshot_date = $first
 ORDER BY model_key;
 
+-- name: day_counts
+-- Day $day's count per hub, recounted from that day's facts as merge_staged_models.sql does (migration 012).
+INSERT INTO hub_snapshot_counts
+SELECT m.hub, $first + $day::INTEGER, count(*)
+FROM model_snapshot_facts f JOIN models m USING (model_key)
+WHERE f.snapshot_date = $first + $day::INTEGER
+GROUP BY m.hub;
+
 -- name: storage
 -- How DuckDB stores the snapshot facts: compression per column.
 SELECT column_name, compression, count(*) AS segments, sum(count) AS "values"
@@ -62,44 +70,28 @@ SELECT (SELECT count(*) FROM models) AS models,
        (SELECT min(snapshot_date) FROM model_snapshot_facts) AS first_day,
        (SELECT max(snapshot_date) FROM model_snapshot_facts) AS last_day;
 
--- The diagnosis (--only diagnose): what the trend queries that miss their target spend their time on, each
--- whole-view aggregate against the same answer from model_snapshot_facts alone or from the newest day.
+-- The diagnosis (--only diagnose): the whole-view aggregates the trend queries used to run, against the
+-- per-(hub, day) counts of migration 012 that they read now.
 
 -- name: diagnose_max_via_view
--- new_derivatives_by_family_month, family_share_of_new_derivatives, first_release_hub_by_family
 SELECT max(snapshot_date) FROM model_snapshots;
 
 -- name: diagnose_max_via_facts
+-- new_derivatives_by_family_month, family_share_of_new_derivatives, first_release_hub_by_family
 SELECT max(snapshot_date) FROM model_snapshot_facts;
 
 -- name: diagnose_latest_via_view
--- downloads_likes_by_family (and downloads_likes_by_country before its fix)
+-- downloads_likes_by_family before migration 010
 SELECT hub, max(snapshot_date) FROM model_snapshots GROUP BY hub;
 
--- name: diagnose_latest_from_newest_day
--- downloads_likes_by_country's `latest` now
-WITH on_newest_day AS (
-    SELECT m.hub, any_value(f.snapshot_date) AS snapshot_date
-    FROM model_snapshot_facts f JOIN models m USING (model_key)
-    WHERE f.snapshot_date = (SELECT max(snapshot_date) FROM model_snapshot_facts)
-    GROUP BY m.hub
-),
-older AS (
-    SELECT m.hub, max(f.snapshot_date) AS snapshot_date
-    FROM model_snapshot_facts f
-    JOIN (SELECT model_key, hub FROM models WHERE hub NOT IN (SELECT hub FROM on_newest_day)) m USING (model_key)
-    GROUP BY m.hub
-)
-SELECT hub, snapshot_date FROM on_newest_day UNION ALL SELECT hub, snapshot_date FROM older;
-
--- name: diagnose_days_via_view
--- top_model_risers's `days`
-SELECT DISTINCT hub, snapshot_date FROM model_snapshots;
+-- name: diagnose_latest_via_counts
+-- each hub's latest day as the trend queries read it (hub_latest_snapshot, over the counts since 012)
+SELECT hub, snapshot_date FROM hub_latest_snapshot;
 
 -- name: diagnose_counts_via_view
--- models_per_hub_over_time, snapshots_used
+-- models_per_hub_over_time, snapshots_used and top_model_risers's `days` before 012
 SELECT snapshot_date, hub, count(*) FROM model_snapshots GROUP BY ALL;
 
--- name: diagnose_counts_via_facts
--- the same counts without the hub: what a scan of the facts alone costs
-SELECT snapshot_date, count(*) FROM model_snapshot_facts GROUP BY ALL;
+-- name: diagnose_counts_via_counts
+-- the same counts now
+SELECT snapshot_date, hub, models FROM hub_snapshot_counts;

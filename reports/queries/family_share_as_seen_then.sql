@@ -3,7 +3,7 @@
 -- among the models its latest snapshot still lists (today's survivors, all a warehouse without history can
 -- count). The difference is what deletions took away. Family membership is today's lineage resolution.
 WITH hub_dates AS (
-    SELECT DISTINCT m.hub, f.snapshot_date FROM model_snapshot_facts f JOIN models m USING (model_key)
+    SELECT hub, snapshot_date FROM hub_snapshot_counts
 ),
 months AS (
     SELECT DISTINCT hub, month FROM derivative_models WHERE definition = $definition AND month >= $since
@@ -14,12 +14,16 @@ seen AS (  -- each month, the first snapshot taken after its end, and the latest
     FROM months m JOIN hub_dates d ON d.hub = m.hub AND d.snapshot_date >= m.month + INTERVAL 1 MONTH
     GROUP BY m.hub, m.month
 ),
+listed AS (  -- the facts of those days only: a few days of the history, not all of it
+    SELECT model_key, snapshot_date FROM model_snapshot_facts
+    WHERE snapshot_date IN (SELECT seen_on FROM seen UNION SELECT latest FROM seen)
+),
 counted AS (
     SELECT d.model_key, d.hub, d.month, d.family_id, s.seen_on, s.latest,
-           EXISTS (SELECT 1 FROM model_snapshot_facts f WHERE f.model_key = d.model_key
-                   AND f.snapshot_date = s.seen_on) AS listed_then,
-           EXISTS (SELECT 1 FROM model_snapshot_facts f WHERE f.model_key = d.model_key
-                   AND f.snapshot_date = s.latest) AS listed_now
+           EXISTS (SELECT 1 FROM listed f WHERE f.model_key = d.model_key AND f.snapshot_date = s.seen_on)
+               AS listed_then,
+           EXISTS (SELECT 1 FROM listed f WHERE f.model_key = d.model_key AND f.snapshot_date = s.latest)
+               AS listed_now
     FROM derivative_models d JOIN seen s USING (hub, month)
     WHERE d.definition = $definition
 ),

@@ -1,6 +1,6 @@
 -- Every snapshot day the report rests on, per source: rows it holds and how its runs ended.
 WITH days AS (
-    SELECT hub AS source, snapshot_date, count(*) AS rows_held, 'models' AS what FROM model_snapshots GROUP BY ALL
+    SELECT hub AS source, snapshot_date, models AS rows_held, 'models' AS what FROM hub_snapshot_counts
     UNION ALL
     SELECT 'github', snapshot_date, count(*), 'repositories' FROM repo_snapshots GROUP BY ALL
     UNION ALL

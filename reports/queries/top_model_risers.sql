@@ -1,7 +1,7 @@
 -- The models whose all-time downloads grew most over the last $days days: latest snapshot against the latest
 -- one at least $days days older (else the earliest), per hub; models listed in both snapshots.
 WITH days AS (
-    SELECT DISTINCT hub, snapshot_date FROM model_snapshots
+    SELECT hub, snapshot_date FROM hub_snapshot_counts
 ),
 latest AS (
     SELECT hub, max(snapshot_date) AS latest FROM days GROUP BY hub

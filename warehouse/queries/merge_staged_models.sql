@@ -48,6 +48,16 @@ SELECT model_key, $snapshot_date, downloads, downloads_all_time, likes
 FROM run_keys
 ORDER BY model_key;
 
+-- The day's count of each hub this run wrote, recounted from the facts (migration 012); the day's rows only.
+DELETE FROM hub_snapshot_counts
+WHERE snapshot_date = $snapshot_date AND hub IN (SELECT hub FROM run_keys);
+
+INSERT INTO hub_snapshot_counts
+SELECT m.hub, $snapshot_date, count(*)
+FROM model_snapshot_facts f JOIN models m USING (model_key)
+WHERE f.snapshot_date = $snapshot_date AND m.hub IN (SELECT hub FROM run_keys)
+GROUP BY m.hub;
+
 -- A child's edges are as its latest listing says: replace them, never append (an older snapshot's stay out).
 DELETE FROM lineage
 WHERE EXISTS (SELECT 1 FROM run_keys k WHERE k.newest AND k.hub = lineage.hub AND k.model_id = lineage.child_id);
