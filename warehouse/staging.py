@@ -53,8 +53,13 @@ def root(warehouse: Path) -> Path:
 @contextlib.contextmanager
 def writer_lock(warehouse: Path) -> Iterator[None]:
     """Held for a whole collection: a second collector of the same warehouse is refused at once."""
-    root(warehouse).mkdir(parents=True, exist_ok=True)
-    with open(root(warehouse) / "writer.lock", "a+", encoding="utf-8") as lock:
+    try:
+        root(warehouse).mkdir(parents=True, exist_ok=True)
+        lock = open(root(warehouse) / "writer.lock", "a+", encoding="utf-8")
+    except OSError as error:
+        raise WarehouseError(f"cannot write warehouse {warehouse}: its staging folder {root(warehouse)}: "
+                             f"{error.strerror or error}") from None
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
