@@ -3,17 +3,18 @@ bounded and a stop ends it. Each runs the real CLI against stand-ins on 127.0.0.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 
-import duckdb
 import pytest
 from conftest import rows, tracker
 
 from tracker.sim.ecosystem import GeneratedEcosystem
 from tracker.sim.huggingface import HubStandIn, cursor_at
+from tracker.warehouse import staging
 
 TOKEN = "hf_hostiletest0123456789"
 ANOTHER_HOST = "127.0.0.2"
@@ -49,9 +50,8 @@ def test_a_saved_cursor_naming_another_host_is_never_asked(small_hub, db_file):
     small_hub.add_fault("status", path="/api/models", after=1, status=500, times=50)
     assert collect(db_file, small_hub).returncode == 1
     with HubStandIn(GeneratedEcosystem(1_000, seed=5), host=ANOTHER_HOST) as other:
-        con = duckdb.connect(str(db_file))
-        con.execute("UPDATE runs SET cursor = $url", {"url": f"{other.url}/api/models?cursor=abc"})
-        con.close()
+        saved = staging.Staged(db_file, 1).folder / "checkpoint.json"  # where a run's cursor is kept
+        saved.write_text(json.dumps({**json.loads(saved.read_text()), "cursor": f"{other.url}/api/models?cursor=abc"}))
         before = rows(db_file, "SELECT count(*) FROM model_snapshots")
         result = collect(db_file, small_hub)
         assert other.log == []

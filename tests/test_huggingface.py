@@ -13,7 +13,7 @@ import pytest
 from conftest import hf_source, rows, tracker
 from huggingface_hub import HfApi
 from tracker.collectors.huggingface_records import parse_page
-from tracker.warehouse import db
+from tracker.warehouse import db, staging
 
 from tracker.pipeline import CollectionFailed, collect
 from tracker.sim.ecosystem import GeneratedEcosystem, SimModel
@@ -176,13 +176,15 @@ def test_a_kill_9_mid_collection_then_a_rerun_leaves_the_warehouse_as_a_clean_ru
         victim.append(subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(crashed), "collect",
                                         "huggingface"], env=env, stderr=subprocess.DEVNULL))
         assert victim[0].wait(timeout=120) == -signal.SIGKILL
-        [(status, committed)] = rows(crashed, "SELECT status, pages FROM runs")
+        [(run_id, status)] = rows(crashed, "SELECT run_id, status FROM runs")
+        committed = staging.Staged(crashed, run_id).checkpoint().pages  # staged beside the warehouse
         assert status == "running" and 1 <= committed <= 3  # the next page is read while one is stored
         tracker("--db", str(crashed), "collect", "huggingface", env={"HF_ENDPOINT": hub.url}, check=True)
     for query in (MODELS, SNAPSHOTS, EDGES + " ORDER BY ALL"):
         assert rows(crashed, query) == rows(clean, query)
     assert rows(crashed, "SELECT status, pages, records FROM runs") == [("succeeded", 6, 6000)]
     assert rows(crashed, "SELECT count(*) FROM stage_models") == [(0,)]
+    assert not staging.Staged(crashed, run_id).folder.exists()
 
 
 def test_sigterm_mid_collection_stops_after_a_committed_page_and_the_rerun_resumes(tmp_path):

@@ -75,6 +75,7 @@ class Config:
     db: str = ""                # "" = TRACKER_DB, else tracker.duckdb in the working folder
     report_dir: str = "report"
     report_schedule: str = "0 5 * * *"  # when `tracker schedule` checks the claims and writes the report (UTC)
+    merge_wait: float = 600.0   # seconds a run's end waits for readers (tracker sql ...) to let go of the warehouse
     huggingface: HuggingFace = field(default_factory=HuggingFace)
     modelscope: ModelScope = field(default_factory=ModelScope)
     github: GitHub = field(default_factory=GitHub)
@@ -161,6 +162,7 @@ RULES: dict[str, Callable] = {
     "db": anything(),
     "report_dir": lambda v: None if v.strip() else "must name a folder",
     "report_schedule": cron(),
+    "merge_wait": seconds(),
     "huggingface.enabled": anything(),
     "huggingface.endpoint": url(),
     "huggingface.author": anything(),

@@ -40,23 +40,20 @@ def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for
     """Collect each source in turn as the snapshot of `day`; one failing never stops the others.
     `on_page_for(name)` gives a context manager yielding the per-page callback (a progress bar)."""
     report = NightReport()
-    con = db.connect(db_path)
-    try:
-        for name in names:
-            report.collections.append(_collect_one(con, config, name, on_page_for, day))
-            if report.collections[-1].status != "succeeded":
-                report.failed_sources.append(name)
-    finally:
-        con.close()
+    for name in names:
+        report.collections.append(_collect_one(db_path, config, name, on_page_for, day))
+        if report.collections[-1].status != "succeeded":
+            report.failed_sources.append(name)
     return report
 
 
-def _collect_one(con, config: Config, name: str, on_page_for, day: date) -> Summary:
-    source = sources.build(name, config, con, day)
+def _collect_one(db_path: Path, config: Config, name: str, on_page_for, day: date) -> Summary:
+    with contextlib.closing(db.connect(db_path)) as con:  # what a source reads of the warehouse, read first
+        source = sources.build(name, config, con, day)
     progress = on_page_for(name) if on_page_for else contextlib.nullcontext(lambda run, page: None)
     try:
-        with progress as on_page:
-            summary = collect(con, source, on_page, snapshot_date=day)
+        with progress as on_page:  # the warehouse is opened only to begin and to end the run: readable meanwhile
+            summary = collect(db_path, source, on_page, snapshot_date=day, merge_wait=config.merge_wait)
     except CollectionFailed as error:  # the pipeline has logged why
         return error.summary
     log.info("%s: %s pages, %s records in %.1fs (run %s%s)", name, summary.pages, summary.records,

@@ -1,4 +1,4 @@
-"""Wires a source's collector to the warehouse: resume, stage page by page, merge, record the run."""
+"""Wires a source's collector to the warehouse: resume, stage page by page beside it, merge, record the run."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
 
+from tracker.config import Config
 from tracker.collectors.records import CatalogueIncomplete, CollectorError, Page
 from tracker.collectors.waiting import STOP, StopRequested
-from tracker.warehouse import db, load, runs, sql
+from tracker.warehouse import db, load, runs, sql, staging
 from tracker.warehouse.runs import Run
+from tracker.warehouse.staging import Checkpoint, Staged
 
 log = logging.getLogger("tracker")
 
@@ -99,34 +102,119 @@ def _pages(pages: Iterator[Page]) -> Iterator[Page]:
         yield page
 
 
-def collect(con: duckdb.DuckDBPyConnection, source: Source, on_page: Callable[[Run, Page], None] = lambda r, p: None,
-            snapshot_date: date | None = None) -> Summary:
-    """Run one collection of `source` into the warehouse, resuming today's unfinished run if any."""
-    with db.collection_settings(con):
-        return _collect(con, source, on_page, snapshot_date or today())
+MERGE_WAIT = Config.merge_wait  # seconds the run-end merge waits for readers to let go of the file
+OPEN_POLL = 0.5     # seconds between two tries to open a file another process holds
 
 
-def _collect(con: duckdb.DuckDBPyConnection, source: Source, on_page, day: date) -> Summary:
+class _Warehouse:
+    """The warehouse as a run uses it: opened only to begin and to end the run, unless the caller holds it."""
+
+    def __init__(self, target: Path | str | duckdb.DuckDBPyConnection, wait: float):
+        self.held = target if isinstance(target, duckdb.DuckDBPyConnection) else None
+        self.path = db.file_of(self.held) if self.held else Path(target)
+        self.wait = wait
+        if self.path is None:
+            raise db.WarehouseError("a collection needs a warehouse file, not one in memory")
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.held or self._connect()
+        try:
+            with db.collection_settings(con):
+                yield con
+        finally:
+            if not self.held:
+                con.close()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """The file opened for writing, waiting (up to `wait`, a stop request ends it) while readers hold it."""
+        deadline, waited = time.monotonic() + self.wait, False
+        while True:
+            try:
+                return db.connect(self.path)
+            except db.WarehouseBusy:
+                if not waited:
+                    log.info("warehouse %s is open in another process: waiting for it (at most %gs, merge_wait)",
+                             self.path, self.wait)
+                    waited = True
+                if time.monotonic() >= deadline:
+                    raise db.WarehouseError(f"warehouse {self.path} stayed in use by another process for "
+                                            f"{self.wait:g}s (merge_wait); the staged pages are kept for the "
+                                            "next run") from None
+            if STOP.wait(OPEN_POLL):
+                raise StopRequested("stopped by a signal while waiting for the warehouse; the next run resumes here")
+
+
+def collect(warehouse: Path | str | duckdb.DuckDBPyConnection, source: Source,
+            on_page: Callable[[Run, Page], None] = lambda r, p: None, snapshot_date: date | None = None,
+            merge_wait: float = MERGE_WAIT) -> Summary:
+    """Run one collection of `source` into the warehouse, resuming today's unfinished run if any.
+
+    `warehouse` is the file's path, opened only to begin the run and for its end (a short merge):
+    other processes read it while the pages are staged beside it. A connection instead is the
+    caller's to hold for the whole run. A second collector of the same warehouse is refused at once.
+    """
+    target = _Warehouse(warehouse, merge_wait)
+    with staging.writer_lock(target.path):
+        return _collect(target, source, on_page, snapshot_date or today())
+
+
+def _collect(warehouse: _Warehouse, source: Source, on_page, day: date) -> Summary:
     started = time.monotonic()  # for the run's length only: its date is the snapshot date given
-    run = _resume_or_begin(con, source, day)
+    with warehouse.open() as con:
+        run, staged = _resume_or_begin(con, warehouse.path, source, day)
     short = None
     try:
-        with contextlib.closing(source.pages(run.cursor)) as pages:  # closed at once, even on an error
+        with contextlib.closing(_remaining(source, run)) as pages:  # closed at once, even on an error
             for page in _pages(pages):
-                load.save_page(con, run, page.records, page.cursor, page.catalog_total)
+                _stage(staged, run, page)
                 on_page(run, page)
                 if STOP.is_set() and page.cursor:
                     raise StopRequested("stopped by a signal after a committed page; the next run resumes here")
     except CatalogueIncomplete as error:
         short = str(error)
     except (Exception, KeyboardInterrupt) as error:
-        _fail(con, source, run, error)
-        summary = _summary(source, run, "failed", started, str(error) or type(error).__name__)
-        raise CollectionFailed(f"{source.name}: {summary.error}", summary) from error
+        raise _failed(warehouse, source, run, staged, started, error) from error
+    try:
+        with warehouse.open() as con:
+            summary = _end(con, source, run, staged, started, short)
+    except (Exception, KeyboardInterrupt) as error:  # readers held the file too long, a stop, a full disk
+        # a warehouse that could not be opened keeps the run `running`: the next run goes on from it
+        held_off = isinstance(error, (db.WarehouseError, StopRequested))
+        raise _failed(None if held_off else warehouse, source, run, staged, started, error) from error
+    staged.remove()
+    return summary
+
+
+def _remaining(source: Source, run: Run) -> Iterator[Page]:
+    """The pages after the run's checkpoint: none when a resumed run's listing had ended (its merge had not)."""
+    if not (run.pages and run.cursor is None):
+        yield from source.pages(run.cursor)
+
+
+def _stage(staged: Staged, run: Run, page: Page) -> None:
+    """Stage one page beside the warehouse and move the run's checkpoint past it."""
+    count = len(next(iter(page.records.values()), ()))  # the first kind is the page's main record
+    checkpoint = Checkpoint(run.pages + 1, run.records + count, page.cursor,
+                            page.catalog_total if page.catalog_total is not None else run.catalog_total)
+    staged.save_page(checkpoint.pages, page.records, checkpoint)
+    _follow(run, checkpoint)
+
+
+def _follow(run: Run, checkpoint: Checkpoint | None) -> Run:
+    if checkpoint:
+        run.pages, run.records, run.cursor = checkpoint.pages, checkpoint.records, checkpoint.cursor
+        run.catalog_total = checkpoint.catalog_total
+    return run
+
+
+def _end(con: duckdb.DuckDBPyConnection, source: Source, run: Run, staged: Staged, started: float,
+         short: str | None) -> Summary:
+    load.record_checkpoint(con, run)  # the shortfall compares the run's listing in the ledger
     short = short or (None if source.narrowed else shortfall(con, run))
     if short:
-        return _incomplete(con, source, run, started, short)
-    load.merge_run(con, run, source.merge, complete=True, full_catalog=not source.narrowed)
+        return _incomplete(con, source, run, staged, started, short)
+    load.merge_run(con, run, staged, source.merge, complete=True, full_catalog=not source.narrowed)
     runs.mark(con, run, "succeeded")
     return _summary(source, run, "succeeded", started)
 
@@ -141,16 +229,17 @@ def shortfall(con: duckdb.DuckDBPyConnection, run: Run) -> str | None:
     return None
 
 
-def _incomplete(con: duckdb.DuckDBPyConnection, source: Source, run: Run, started: float, why: str) -> Summary:
+def _incomplete(con: duckdb.DuckDBPyConnection, source: Source, run: Run, staged: Staged, started: float,
+                why: str) -> Summary:
     """Keep what was listed as the day's snapshot, but mark no model gone: the listing missed part of the hub."""
     message = f"incomplete: {why}; no model was marked gone"
     log.warning("%s: run %s %s", source.name, run.run_id, message)
-    load.merge_run(con, run, source.merge, complete=True, full_catalog=False)
+    load.merge_run(con, run, staged, source.merge, complete=True, full_catalog=False)
     runs.mark(con, run, "incomplete", message)
     return _summary(source, run, "incomplete", started, message)
 
 
-def _resume_or_begin(con: duckdb.DuckDBPyConnection, source: Source, day: date) -> Run:
+def _resume_or_begin(con: duckdb.DuckDBPyConnection, path: Path, source: Source, day: date) -> tuple[Run, Staged]:
     resumable = None
     for run in runs.unfinished(con, source.name):
         if ("backfill" in run.scope) != ("backfill" in source.scope):
@@ -158,27 +247,50 @@ def _resume_or_begin(con: duckdb.DuckDBPyConnection, source: Source, day: date) 
         if run.snapshot_date == day and run.scope == source.scope and resumable is None:
             resumable = run
         else:
-            _abandon(con, source, run)
+            _abandon(con, path, source, run)
     if resumable:
+        staged = Staged(path, resumable.run_id)
+        _follow(resumable, staged.begin(fresh=False))
         log.info("%s: resuming run %s after page %s", source.name, resumable.run_id, resumable.pages)
-        return runs.mark_running(con, resumable)
-    return runs.begin(con, source.name, source.scope, day)
+        run = runs.mark_running(con, resumable)
+    else:
+        run = runs.begin(con, source.name, source.scope, day)
+        staged = Staged(path, run.run_id)
+        staged.begin(fresh=True)  # a folder of the same number left by a warehouse since replaced
+    staging.prune(path, keep=runs.resumable_ids(con))
+    return run, staged
 
 
-def _abandon(con: duckdb.DuckDBPyConnection, source: Source, run: Run) -> None:
+def _abandon(con: duckdb.DuckDBPyConnection, path: Path, source: Source, run: Run) -> None:
     """A run from another day or scope: keep what it loaded as a partial snapshot, then close it."""
-    load.merge_run(con, run, source.merge, complete=True, full_catalog=False)
+    staged = Staged(path, run.run_id)
+    load.merge_run(con, _follow(run, staged.checkpoint()), staged, source.merge, complete=True, full_catalog=False)
     runs.close(con, run)
+    staged.remove()
 
 
-def _fail(con: duckdb.DuckDBPyConnection, source: Source, run: Run, error: BaseException) -> None:
+def _failed(warehouse: _Warehouse | None, source: Source, run: Run, staged: Staged, started: float,
+            error: BaseException) -> CollectionFailed:
+    """The run marked failed, its pages so far merged as a partial snapshot where the warehouse allows
+    (None: leave it alone); its staged pages stay for the next run, which goes on from them."""
     message = str(error) or type(error).__name__
     log.error("%s: run %s failed after %s pages: %s", source.name, run.run_id, run.pages, message)
     try:
-        load.merge_run(con, run, source.merge, complete=False, full_catalog=False)
-    except Exception as merge_error:  # e.g. the disk is full: the staged pages wait for the next run
-        log.error("%s: staged pages of run %s kept for the next run: %s", source.name, run.run_id, merge_error)
-    runs.mark(con, run, "failed", message)
+        if warehouse:
+            with warehouse.open() as con:
+                _mark_failed(con, source, run, staged, message)
+    except (Exception, KeyboardInterrupt) as merge_error:  # the disk is full, readers hold the file, a stop
+        log.error("%s: staged pages of run %s kept for the next run: %s", source.name, run.run_id,
+                  db.first_line(merge_error))
+    summary = _summary(source, run, "failed", started, message)
+    return CollectionFailed(f"{source.name}: {summary.error}", summary)
+
+
+def _mark_failed(con: duckdb.DuckDBPyConnection, source: Source, run: Run, staged: Staged, message: str) -> None:
+    try:
+        load.merge_run(con, run, staged, source.merge, complete=False, full_catalog=False)
+    finally:
+        runs.mark(con, run, "failed", message)
 
 
 def _summary(source: Source, run: Run, status: str, started: float, error: str | None = None) -> Summary:

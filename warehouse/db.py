@@ -27,6 +27,16 @@ COLLECTION_SETTINGS = {"memory_limit": "192MB", "checkpoint_threshold": "1GB"}
 FILE_HEADERS = 3 * 4096  # DuckDB's file starts with three 4 KiB headers, then its blocks
 
 
+class WarehouseBusy(WarehouseError):
+    """Another process has the file open (DuckDB's own lock): a reader, or a writer in its merge."""
+
+
+def file_of(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file an open warehouse connection reads and writes; None for one in memory."""
+    [(path,)] = sql.run(con, "database_file").fetchall()
+    return Path(path) if path else None
+
+
 def default_path() -> Path:
     return Path(os.environ.get("TRACKER_DB") or DEFAULT_DB)
 
@@ -44,7 +54,8 @@ def connect(path: str | Path, read_only: bool = False, settings: dict | None = N
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=dict(settings or {}))
     except duckdb.Error as error:
-        raise WarehouseError(_explain(path, error)) from None
+        busy = "lock" in str(error).lower()
+        raise (WarehouseBusy if busy else WarehouseError)(_explain(path, error)) from None
     try:
         check_schema(con, path, read_only)
         if not read_only:

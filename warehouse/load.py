@@ -1,68 +1,59 @@
-"""Loads collected pages: each page lands in staging with the run's checkpoint, in one transaction."""
+"""Folds a run's staged pages (warehouse/staging.py) into the warehouse, in one short transaction.
+
+The `stage_<kind>` tables are the merge's typed landing tables: the staged files load into them (DuckDB
+casts each column by name to the table's type), the source's merge .sql folds them in, and they are
+emptied again before the transaction commits. Between merges they hold nothing (a run staged by a
+tracker before staging moved beside the warehouse still has its rows there: they are merged once too).
+"""
 
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from tracker.warehouse import sql
 from tracker.warehouse.runs import Run
+from tracker.warehouse.staging import Staged
 
-STAGING_PREFIX = "stage_"  # a collector's record kind "models" lands in table stage_models
-
-
-def save_page(con: duckdb.DuckDBPyConnection, run: Run, records: dict[str, list[dict]],
-              cursor: str | None, catalog_total: int | None = None) -> None:
-    """Stage one page and move the run's checkpoint past it, atomically."""
-    page_number = run.pages + 1
-    con.begin()
-    try:
-        for kind, rows in records.items():
-            _stage(con, kind, rows, run.run_id, page_number)
-        count = len(next(iter(records.values()), ()))  # the first kind is the page's main record
-        sql.run(con, "checkpoint_run", run_id=run.run_id, cursor=cursor, records=count, catalog_total=catalog_total)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    run.pages, run.records, run.cursor = page_number, run.records + count, cursor
+# A collector's record kind -> the .sql loading its staged pages (one per kind: each lands in its own table).
+LOAD_QUERIES = {
+    "models": "load_staged_models", "lineage": "load_staged_lineage", "readme_reads": "load_staged_readme_reads",
+    "repos": "load_staged_repos", "owners": "load_staged_owners", "search_counts": "load_staged_search_counts",
+}
 
 
-def _stage(con: duckdb.DuckDBPyConnection, kind: str, rows: list[dict], run_id: int, page: int) -> None:
-    if not rows:
-        return
-    # Arrow infers the page's types; DuckDB casts them, column by name, to the staging table's.
-    con.register("page_rows", pa.Table.from_pylist(rows))
-    try:
-        con.execute(f"INSERT INTO {STAGING_PREFIX}{kind} BY NAME "
-                    "SELECT $run_id AS run_id, $page AS page, * FROM page_rows", {"run_id": run_id, "page": page})
-    finally:
-        con.unregister("page_rows")
-
-
-def merge_run(con: duckdb.DuckDBPyConnection, run: Run, merge_query: str, complete: bool, full_catalog: bool) -> None:
-    """Fold a run's staged pages into the warehouse tables, in one transaction.
+def merge_run(con: duckdb.DuckDBPyConnection, run: Run, staged: Staged, merge_query: str, complete: bool,
+              full_catalog: bool) -> None:
+    """Write the run's checkpoint into the ledger and fold its staged pages in, in one transaction.
 
     A partial run (failed, or killed and abandoned) still gives its models a snapshot row for
     its day; only a complete run over the whole catalogue can tell which models are gone.
     """
     con.begin()
     try:
+        record_checkpoint(con, run)
+        for kind, paths in staged.files().items():
+            sql.run(con, load_query(kind), run_id=run.run_id, files=paths)
         sql.run(con, merge_query, run_id=run.run_id, snapshot_date=run.snapshot_date)
         if complete and full_catalog:
             sql.run(con, "mark_gone_models", run_id=run.run_id, snapshot_date=run.snapshot_date)
-        if complete:
-            clear_staging(con, run.run_id)
+        clear_staging(con, run.run_id)
         con.commit()
     except BaseException:
         con.rollback()
         raise
 
 
+def record_checkpoint(con: duckdb.DuckDBPyConnection, run: Run) -> None:
+    sql.run(con, "record_checkpoint", run_id=run.run_id, cursor=run.cursor, pages=run.pages, records=run.records,
+            catalog_total=run.catalog_total)
+
+
+def load_query(kind: str) -> str:
+    """The .sql loading a record kind's staged files into its landing table."""
+    if kind not in LOAD_QUERIES:
+        raise ValueError(f"staged pages of an unknown record kind {kind!r}: warehouse/load.py has no query for it")
+    return LOAD_QUERIES[kind]
+
+
 def clear_staging(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
-    for table in staging_tables(con):
-        con.execute(f"DELETE FROM {table} WHERE run_id = $run_id", {"run_id": run_id})
-
-
-def staging_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [row[0] for row in sql.run(con, "staging_tables", prefix=STAGING_PREFIX).fetchall()]
+    sql.run(con, "clear_staged", run_id=run_id)

@@ -20,6 +20,7 @@ class Run:
     cursor: str | None = None
     pages: int = 0
     records: int = 0
+    catalog_total: int | None = None  # the source's own total, as its latest page stated it
     resumed: bool = False
     status: str = "running"
 
@@ -31,7 +32,7 @@ def scope_text(scope: dict) -> str:
 def unfinished(con: duckdb.DuckDBPyConnection, source: str) -> list[Run]:
     """Runs of `source` that stopped before the end (failed, or killed while running)."""
     rows = sql.run(con, "unfinished_runs", source=source).fetchall()
-    return [Run(r[0], source, json.loads(r[1]), r[2], r[3], r[4], r[5], status=r[6]) for r in rows]
+    return [Run(r[0], source, json.loads(r[1]), r[2], r[3], r[4], r[5], r[7], status=r[6]) for r in rows]
 
 
 def begin(con: duckdb.DuckDBPyConnection, source: str, scope: dict, snapshot_date: date) -> Run:
@@ -48,6 +49,11 @@ def mark_running(con: duckdb.DuckDBPyConnection, run: Run) -> Run:
 
 def mark(con: duckdb.DuckDBPyConnection, run: Run, status: str, error: str | None = None) -> None:
     sql.run(con, "mark_run", run_id=run.run_id, status=status, error=error)
+
+
+def resumable_ids(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Every run, of any source, that a later run may still go on from."""
+    return {run_id for (run_id,) in sql.run(con, "resumable_runs").fetchall()}
 
 
 def ledger(con: duckdb.DuckDBPyConnection, limit: int = 20):

@@ -1,0 +1,3 @@
+-- A run's staged owners pages (Parquet files beside the warehouse) into the merge's typed landing table.
+INSERT INTO stage_owners BY NAME
+SELECT $run_id AS run_id, * FROM read_parquet($files, union_by_name = true);

@@ -1,0 +1,3 @@
+-- A run's staged repos pages (Parquet files beside the warehouse) into the merge's typed landing table.
+INSERT INTO stage_repos BY NAME
+SELECT $run_id AS run_id, * FROM read_parquet($files, union_by_name = true);
