@@ -128,11 +128,15 @@ class _Warehouse:
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         """The file opened for writing, waiting (up to `wait`, a stop request ends it) while readers hold it."""
-        deadline = time.monotonic() + self.wait
+        deadline, waited = time.monotonic() + self.wait, False
         while True:
             try:
                 return db.connect(self.path)
             except db.WarehouseBusy:
+                if not waited:
+                    log.info("warehouse %s is open in another process: waiting for it (at most %gs, merge_wait)",
+                             self.path, self.wait)
+                    waited = True
                 if time.monotonic() >= deadline:
                     raise db.WarehouseError(f"warehouse {self.path} stayed in use by another process for "
                                             f"{self.wait:g}s (merge_wait); the staged pages are kept for the "
@@ -161,7 +165,7 @@ def _collect(warehouse: _Warehouse, source: Source, on_page, day: date) -> Summa
         run, staged = _resume_or_begin(con, warehouse.path, source, day)
     short = None
     try:
-        with contextlib.closing(source.pages(run.cursor)) as pages:  # closed at once, even on an error
+        with contextlib.closing(_remaining(source, run)) as pages:  # closed at once, even on an error
             for page in _pages(pages):
                 _stage(staged, run, page)
                 on_page(run, page)
@@ -180,6 +184,12 @@ def _collect(warehouse: _Warehouse, source: Source, on_page, day: date) -> Summa
         raise _failed(None if held_off else warehouse, source, run, staged, started, error) from error
     staged.remove()
     return summary
+
+
+def _remaining(source: Source, run: Run) -> Iterator[Page]:
+    """The pages after the run's checkpoint: none when a resumed run's listing had ended (its merge had not)."""
+    if not (run.pages and run.cursor is None):
+        yield from source.pages(run.cursor)
 
 
 def _stage(staged: Staged, run: Run, page: Page) -> None:

@@ -8,13 +8,17 @@ tracker before staging moved beside the warehouse still has its rows there: they
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 import duckdb
 
 from tracker.warehouse import sql
 from tracker.warehouse.runs import Run
 from tracker.warehouse.staging import Staged
+
+# A collector's record kind -> the .sql loading its staged pages (one per kind: each lands in its own table).
+LOAD_QUERIES = {
+    "models": "load_staged_models", "lineage": "load_staged_lineage", "readme_reads": "load_staged_readme_reads",
+    "repos": "load_staged_repos", "owners": "load_staged_owners", "search_counts": "load_staged_search_counts",
+}
 
 
 def merge_run(con: duckdb.DuckDBPyConnection, run: Run, staged: Staged, merge_query: str, complete: bool,
@@ -45,11 +49,10 @@ def record_checkpoint(con: duckdb.DuckDBPyConnection, run: Run) -> None:
 
 
 def load_query(kind: str) -> str:
-    """The .sql loading a record kind's staged files: one per kind, as each lands in its own table."""
-    name = f"load_staged_{kind}"
-    if not (files("tracker.warehouse") / "queries" / f"{name}.sql").is_file():
-        raise ValueError(f"staged pages of an unknown record kind {kind!r}: no warehouse/queries/{name}.sql")
-    return name
+    """The .sql loading a record kind's staged files into its landing table."""
+    if kind not in LOAD_QUERIES:
+        raise ValueError(f"staged pages of an unknown record kind {kind!r}: warehouse/load.py has no query for it")
+    return LOAD_QUERIES[kind]
 
 
 def clear_staging(con: duckdb.DuckDBPyConnection, run_id: int) -> None:

@@ -84,7 +84,12 @@ class Staged:
         if fresh:
             shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True, exist_ok=True)
-        return self.checkpoint()
+        checkpoint = self.checkpoint()
+        for path in self.folder.glob("page-*"):
+            match = PAGE_FILE.fullmatch(path.name)
+            if not match or int(match[1]) > (checkpoint or Checkpoint()).pages:
+                path.unlink()  # a page no checkpoint counts (its run crashed writing it), or a temporary
+        return checkpoint
 
     def save_page(self, page: int, records: dict[str, list], checkpoint: Checkpoint) -> None:
         """Page number `page`'s files, then the checkpoint past it: the page counts once the checkpoint is renamed."""
