@@ -3,11 +3,14 @@ bounded and a stop ends it. Each runs the real CLI against stand-ins on 127.0.0.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -50,9 +53,13 @@ def test_a_saved_cursor_naming_another_host_is_never_asked(small_hub, db_file):
     small_hub.add_fault("status", path="/api/models", after=1, status=500, times=50)
     assert collect(db_file, small_hub).returncode == 1
     with HubStandIn(GeneratedEcosystem(1_000, seed=5), host=ANOTHER_HOST) as other:
+        url = f"{other.url}/api/models?cursor=abc"
         con = duckdb.connect(str(db_file))
-        con.execute("UPDATE runs SET cursor = $url", {"url": f"{other.url}/api/models?cursor=abc"})
+        con.execute("UPDATE runs SET cursor = $url", {"url": url})
         con.close()
+        checkpoint = Path(f"{db_file}.staging") / "run-1" / "checkpoint.json"  # where a resume reads it
+        if checkpoint.exists():
+            checkpoint.write_text(json.dumps({**json.loads(checkpoint.read_text()), "cursor": url}))
         before = rows(db_file, "SELECT count(*) FROM model_snapshots")
         result = collect(db_file, small_hub)
         assert other.log == []
