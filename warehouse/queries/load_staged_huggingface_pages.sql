@@ -57,19 +57,25 @@ SELECT $run_id AS run_id, page, 'huggingface' AS hub, model_id,
 FROM hf_page_items($files);
 
 -- A model's parent edges, one per parent: from baseModels (rank 0), base_model tags (1) and the card (2).
+-- (A `models` that is a string, not a list, names no parent; the former Python parser read its letters.)
 -- Where two forms name the same parent, a known relation beats `unknown`, then the lower rank, then the
 -- first named.
 INSERT INTO stage_lineage BY NAME
-WITH items AS (
-    SELECT page, model_id, tags, cardData, baseModels FROM hf_page_items($files)
+WITH items AS MATERIALIZED (
+    SELECT page, model_id, list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS base_tags,
+           cardData->'$.base_model' AS card_base, cardData->'$.base_model_relation' AS card_relation,
+           baseModels->'$.relation' AS base_relation, baseModels->'$.models' AS base_models
+    FROM hf_page_items($files)
+    WHERE len(list_filter(tags, lambda t: starts_with(t, 'base_model:'))) > 0
+       OR (cardData->'$.base_model') IS NOT NULL OR (baseModels->'$.models') IS NOT NULL
 ),
 candidates AS (
     SELECT page, model_id AS child_id,
            CASE json_type(m) WHEN 'OBJECT' THEN hf_json_text(m->'$.id') WHEN 'VARCHAR' THEN m->>'$' END AS parent,
-           hf_relation(baseModels->'$.relation') AS relation, 0 AS rank, n
-    FROM (SELECT page, model_id, baseModels, unnest((baseModels->'$.models')::JSON[]) AS m,
-                 generate_subscripts((baseModels->'$.models')::JSON[], 1) AS n
-          FROM items WHERE json_type(baseModels, '$.models') = 'ARRAY')
+           hf_relation(base_relation) AS relation, 0 AS rank, n
+    FROM (SELECT page, model_id, base_relation, unnest(base_models::JSON[]) AS m,
+                 generate_subscripts(base_models::JSON[], 1) AS n
+          FROM items WHERE json_type(base_models) = 'ARRAY')
     UNION ALL
     -- `base_model:<relation>:<id>`, or the plain `base_model:<id>` that always comes beside it
     SELECT page, child_id,
@@ -77,16 +83,15 @@ candidates AS (
            CASE WHEN known THEN split_part(rest, ':', 1) ELSE 'unknown' END, 1, n
     FROM (SELECT *, contains(rest, ':') AND split_part(rest, ':', 1) IN ('finetune', 'adapter', 'quantized', 'merge')
                     AND substr(rest, strpos(rest, ':') + 1) <> '' AS known
-          FROM (SELECT page, model_id AS child_id, unnest(bt)[12:] AS rest, generate_subscripts(bt, 1) AS n
-                FROM (SELECT page, model_id, list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS bt
-                      FROM items) WHERE len(bt) > 0))
+          FROM (SELECT page, model_id AS child_id, unnest(base_tags)[12:] AS rest,
+                       generate_subscripts(base_tags, 1) AS n
+                FROM items WHERE len(base_tags) > 0))
     UNION ALL
     -- the card's base_model, a string or a list of strings, with the card's own base_model_relation
     SELECT page, child_id, unnest(ps), relation, 2, generate_subscripts(ps, 1)
-    FROM (SELECT page, model_id AS child_id, hf_relation(cardData->'$.base_model_relation') AS relation,
-                 CASE json_type(cardData, '$.base_model') WHEN 'VARCHAR' THEN [cardData->>'$.base_model']
-                      ELSE hf_json_texts(cardData->'$.base_model') END AS ps
-          FROM items WHERE json_type(cardData) = 'OBJECT')
+    FROM (SELECT page, model_id AS child_id, hf_relation(card_relation) AS relation,
+                 CASE json_type(card_base) WHEN 'VARCHAR' THEN [card_base->>'$'] ELSE hf_json_texts(card_base) END AS ps
+          FROM items WHERE card_base IS NOT NULL)
 ),
 -- A repo id as the Hub spells it, from the forms cards use (URLs, stray spaces).
 normalised AS (
