@@ -62,12 +62,12 @@ FROM hf_page_items($files);
 -- first named.
 INSERT INTO stage_lineage BY NAME
 WITH items AS MATERIALIZED (
-    SELECT page, model_id, list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS base_tags,
-           cardData->'$.base_model' AS card_base, cardData->'$.base_model_relation' AS card_relation,
-           baseModels->'$.relation' AS base_relation, baseModels->'$.models' AS base_models
-    FROM hf_page_items($files)
-    WHERE len(list_filter(tags, lambda t: starts_with(t, 'base_model:'))) > 0
-       OR (cardData->'$.base_model') IS NOT NULL OR (baseModels->'$.models') IS NOT NULL
+    SELECT * FROM (
+        SELECT page, model_id, list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS base_tags,
+               cardData->'$.base_model' AS card_base, cardData->'$.base_model_relation' AS card_relation,
+               baseModels->'$.relation' AS base_relation, baseModels->'$.models' AS base_models
+        FROM hf_page_items($files))
+    WHERE len(base_tags) > 0 OR card_base IS NOT NULL OR base_models IS NOT NULL
 ),
 candidates AS (
     SELECT page, model_id AS child_id,
