@@ -7,7 +7,8 @@ page bodies into model and lineage rows at the run's merge, with DuckDB's JSON r
 A page is checked on arrival with msgspec against the one shape the reader relies on (a JSON array of
 objects, each with a non-empty string `id`), so a malformed page fails the run at that page and the
 pages before it stay staged. msgspec validates the whole document in C, skipping the fields it is not
-asked for without making Python objects of them: ~1 µs per model where `json.loads` alone took ~10.
+asked for without making Python objects of them: measured 0.78 µs of CPU per model where `json.loads`
+takes 9.9 (the 100k stand-in's pages, 2026-12-01).
 """
 
 from __future__ import annotations
