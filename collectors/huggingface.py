@@ -10,9 +10,9 @@ import httpx2
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
-from tracker.collectors.huggingface_records import HUB, lineage_records, parse_page
+from tracker.collectors.huggingface_records import HUB, PAGE_KIND, check_page, read_pages
 from tracker.collectors.paging import read_ahead
-from tracker.collectors.records import Check, CollectorError, Page, as_int, as_texts, first_line, public_url, same_origin
+from tracker.collectors.records import Check, CollectorError, Page, as_int, first_line, public_url, same_origin
 from tracker.collectors.waiting import MAX_WAIT_SECONDS, Deadline, pause
 
 PAGE_SIZE = 1000
@@ -64,10 +64,12 @@ def fetch_model_pages(settings: Settings, resume_from: str | None = None) -> Ite
 
     The next page is downloaded while this one is parsed and stored: the Link header names it
     before the body is read, so the listing goes at the network's pace, not the network's plus ours.
+    Each page is checked as it arrives and staged as the bytes it came as; the merge reads them all.
     """
     with contextlib.closing(read_ahead(_responses(settings, resume_from))) as responses:
-        for number, url, response, next_url in responses:
-            yield Page(parse_page(_json(response, url, number), number), next_url, _total(response))
+        for number, _, response, next_url in responses:
+            body = response.content
+            yield Page({PAGE_KIND: [body]}, next_url, _total(response), check_page(body, number))
 
 
 def _responses(settings: Settings, resume_from: str | None) -> Iterator[tuple]:
@@ -200,13 +202,6 @@ def _http_problem(response) -> str:
     return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
-def _json(response, url: str, number: int) -> Any:
-    try:
-        return response.json()
-    except ValueError as error:
-        raise CollectorError(f"Hugging Face page {number} ({_display(url)}) is not valid JSON: {error}") from None
-
-
 def _display(url: str) -> str:
     return url if len(url) < 160 else url[:157] + "..."
 
@@ -282,7 +277,10 @@ def _token_check(token: str | None, answer: httpx2.Response | str) -> Check:
 
 def _lineage_check(page: httpx2.Response) -> Check:
     items = _items(page)
-    declared = sum(1 for item in items if lineage_records(item, as_texts(item.get("tags"))))
+    try:
+        declared = len({edge["child_id"] for edge in read_pages([page.content])["lineage"]})
+    except CollectorError:
+        declared = 0
     return Check(HUB, "lineage shows as base_model:<relation>:<id> tags and cardData.base_model",
                  f"{declared} of {len(items)} listed models declare a base model",
                  "reads the tags and the card of every listed model", True)

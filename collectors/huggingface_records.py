@@ -1,111 +1,87 @@
-"""A Hugging Face Hub model object (a listing item, a model_info answer, a snapshot file's row) as flat records.
+"""A Hugging Face Hub listing page: checked as it arrives, staged as the bytes it came as, read in SQL.
 
-One parsing path for a Hub record, wherever it comes from: the collector's pages and backfilled snapshots.
+One reader of a Hub record, wherever it comes from (the collector's pages, a backfilled snapshot file's
+batches, the doctor's sample page): `warehouse/queries/load_staged_huggingface_pages.sql` turns staged
+page bodies into model and lineage rows at the run's merge, with DuckDB's JSON reader.
+
+A page is checked on arrival with msgspec against the one shape the reader relies on (a JSON array of
+objects, each with a non-empty string `id`), so a malformed page fails the run at that page and the
+pages before it stay staged. msgspec validates the whole document in C, skipping the fields it is not
+asked for without making Python objects of them: measured 0.78 µs of CPU per model where `json.loads`
+takes 9.9 (the 100k stand-in's pages, 2026-12-01).
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated
 
-from tracker.collectors.lineage import declared_ids, edge
-from tracker.collectors.records import CollectorError, as_bool, as_int, as_text, as_texts, as_timestamp, excerpt
+import msgspec
+
+from tracker.collectors.records import CollectorError
 
 HUB = "huggingface"
-RELATIONS = ("finetune", "adapter", "quantized", "merge")
-# Where an edge was read, most direct first; a later form never overrides an earlier one.
-PROVENANCE_ORDER = ("baseModels", "tag", "card")
+PAGE_KIND = "huggingface_pages"  # the record kind of a staged page body (staged as JSON, not Parquet)
+READER = "load_staged_huggingface_pages"
 
 
-def parse_page(items: Any, number: int = 1) -> dict[str, list[dict]]:
-    """Model and lineage records of one `/api/models` page (a JSON array of model objects)."""
-    if not isinstance(items, list):
-        raise CollectorError(f"Hugging Face page {number}: expected a JSON array of models, got {type(items).__name__}")
-    models, edges = [], []
-    for position, item in enumerate(items, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise CollectorError(f"Hugging Face page {number}, model {position}: record has no 'id': {excerpt(item)}")
-        tags = as_texts(item.get("tags"))  # read once: both the row and the lineage need them
-        models.append(model_record(item, tags))
-        edges += lineage_records(item, tags)
-    return {"models": models, "lineage": edges}
+class _Model(msgspec.Struct, gc=False):
+    id: Annotated[str, msgspec.Meta(min_length=1)]
 
 
-def model_record(item: dict, tags: list[str]) -> dict:
-    """A model row from one API object; a field of an unexpected type becomes NULL, not a crash."""
-    model_id = item["id"]
-    card = item.get("cardData") if isinstance(item.get("cardData"), dict) else {}
-    return {
-        "hub": HUB, "model_id": model_id,
-        "author": as_text(item.get("author")) or (model_id.split("/")[0] if "/" in model_id else None),
-        "created_at": as_timestamp(item.get("createdAt")), "last_modified": as_timestamp(item.get("lastModified")),
-        "pipeline_tag": as_text(item.get("pipeline_tag")), "library_name": as_text(item.get("library_name")),
-        "license": _license(tags, card), "tags": tags, "gated": _gated(item.get("gated")),
-        "private": as_bool(item.get("private")), "downloads": as_int(item.get("downloads")),
-        "downloads_all_time": as_int(item.get("downloadsAllTime")), "likes": as_int(item.get("likes")),
-    }
+_PAGE = msgspec.json.Decoder(list[_Model])
+AT_MODEL = re.compile(r" - at `\$\[(\d+)\].*`$")
 
 
-def lineage_records(item: dict, tags: list[str]) -> list[dict]:
-    """The model's parent edges from baseModels, base_model tags and the card, one per parent."""
-    child = item["id"]
-    found: dict[str, tuple[str, str]] = {}
-    for parent, relation, provenance in _declared_parents(item, tags):
-        parent = normalise_model_id(parent)
-        if parent and (parent not in found or _better(relation, provenance, found[parent])):
-            found[parent] = (relation, provenance)
-    return [edge(HUB, child, parent, relation, provenance) for parent, (relation, provenance) in found.items()]
+def check_page(body: bytes, number: int) -> int:
+    """The number of models on a page body, once it is known to be a JSON array of models with ids."""
+    try:
+        return len(_PAGE.decode(body))
+    except msgspec.ValidationError as error:
+        raise CollectorError(_invalid(str(error), number)) from None
+    except msgspec.DecodeError as error:
+        raise CollectorError(f"Hugging Face page {number} is not valid JSON: {error}") from None
 
 
-def _better(relation: str, provenance: str, current: tuple[str, str]) -> bool:
-    """A known relation beats `unknown`; between equals, the more direct form wins."""
-    current_relation, current_provenance = current
-    if (relation == "unknown") != (current_relation == "unknown"):
-        return current_relation == "unknown"
-    return PROVENANCE_ORDER.index(provenance) < PROVENANCE_ORDER.index(current_provenance)
+def _invalid(problem: str, number: int) -> str:
+    """msgspec's `Expected `str`, got `int` - at `$[5].id`` as the page and model it is about."""
+    model = AT_MODEL.search(problem)
+    if model is None:
+        return f"Hugging Face page {number}: expected a JSON array of models ({problem})"
+    detail = problem[:model.start()]
+    return f"Hugging Face page {number}, model {int(model[1]) + 1}: record has no 'id' ({detail})"
 
 
-def _declared_parents(item: dict, tags: list[str]) -> Iterator[tuple[str, str, str]]:
-    base_models = item.get("baseModels")
-    if isinstance(base_models, dict):
-        relation = base_models.get("relation")
-        relation = relation if relation in RELATIONS else "unknown"
-        for model in base_models.get("models") or []:
-            parent = model.get("id") if isinstance(model, dict) else model
-            if isinstance(parent, str):
-                yield parent, relation, "baseModels"
-    for tag in tags:
-        if tag.startswith("base_model:"):
-            yield _tag_edge(tag[len("base_model:"):])
-    card = item.get("cardData") if isinstance(item.get("cardData"), dict) else {}
-    # A card may name the relation itself (`base_model_relation`); else the Hub's tags tell it.
-    relation = card.get("base_model_relation") if card.get("base_model_relation") in RELATIONS else "unknown"
-    for parent in declared_ids(card.get("base_model")):
-        yield parent, relation, "card"
+def encode_page(items: list[dict]) -> bytes:
+    """API objects (a snapshot file's batch) as the page body the Hub would have served."""
+    return msgspec.json.encode(items)
 
 
-def _tag_edge(rest: str) -> tuple[str, str, str]:
-    """`base_model:<relation>:<id>` or the plain `base_model:<id>` that always comes beside it."""
-    relation, _, parent = rest.partition(":")
-    if relation in RELATIONS and parent:
-        return parent, relation, "tag"
-    return rest, "unknown", "tag"
+def read_pages(bodies: list[bytes]) -> dict[str, list[dict]]:
+    """The model and lineage rows of whole page bodies, read by the staging reader in a scratch warehouse.
+
+    For the doctor's sample page and for tests; a collection reads its staged pages at its merge.
+    """
+    from tracker.warehouse import db, sql
+
+    with tempfile.TemporaryDirectory(prefix="tracker-hf-page-") as folder:
+        files = []
+        for number, body in enumerate(bodies, 1):
+            check_page(body, number)
+            files.append(Path(folder) / f"page-{number:06d}.{PAGE_KIND}.json")
+            files[-1].write_bytes(body)
+        con = db.connect(Path(folder) / "scratch.duckdb")
+        try:
+            sql.run(con, READER, files=[str(f) for f in files], run_id=0)
+            return {kind: _rows(con, f"SELECT * EXCLUDE (run_id) FROM stage_{kind} ORDER BY ALL")
+                    for kind in ("models", "lineage")}
+        finally:
+            con.close()
 
 
-def normalise_model_id(value: str) -> str | None:
-    """A repo id as the Hub spells it, from the forms cards use (URLs, stray spaces)."""
-    value = value.strip().removeprefix("https://huggingface.co/").removeprefix("hf.co/").strip("/")
-    return value or None
-
-
-
-def _license(tags: list[str], card: dict) -> str | None:
-    for tag in tags:
-        if tag.startswith("license:"):
-            return tag[len("license:"):]
-    return as_text(card.get("license"))
-
-
-def _gated(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return as_text(value)
+def _rows(con, query: str) -> list[dict]:
+    result = con.execute(query)
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]

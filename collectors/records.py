@@ -36,6 +36,10 @@ class Page:
     records: dict[str, list[dict]]  # record kind ("models", "lineage", ...) -> rows keyed by column
     cursor: str | None              # where the next page starts; None after the last page
     catalog_total: int | None = None
+    count: int | None = None        # records on the page, when its first kind is not one row per record
+
+    def size(self) -> int:
+        return self.count if self.count is not None else len(next(iter(self.records.values()), ()))
 
 
 def as_int(value: Any) -> int | None:

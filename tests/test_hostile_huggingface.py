@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -176,3 +177,20 @@ def test_more_pages_than_the_stated_total_allows_end_the_run(db_file):
         result = collect(db_file, hub)
     assert result.returncode == 1 and "more pages than the catalogue can hold (5)" in result.stderr
     assert len(hub.requests_to("/api/models")) == 5
+
+
+@pytest.mark.parametrize("fault, settings, problem", [
+    ("mutate", {"mutate": lambda items: items[:41] + [{**items[41], "id": 41}] + items[42:]},
+     r"Hugging Face page 3, model 42: record has no 'id' \(Expected `str`, got `int`\)"),
+    ("truncate", {}, r"Hugging Face page 3 is not valid JSON: Input data was truncated"),
+], ids=["an id of the wrong type", "truncated JSON"])
+def test_a_malformed_page_fails_the_run_at_that_page_in_one_line_keeping_the_pages_before_it(
+        small_hub, db_file, fault, settings, problem):
+    small_hub.add_fault(fault, path="/api/models", after=2, **settings)
+    run = tracker("--db", str(db_file), "collect", "huggingface", env={"HF_ENDPOINT": small_hub.url})
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    [line] = [line for line in run.stderr.splitlines() if " ERROR " in line]
+    assert re.search(problem, line), line
+    assert rows(db_file, "SELECT status, pages, records FROM runs") == [("failed", 2, 2000)]
+    assert rows(db_file, "SELECT count(*) FROM model_snapshots") == [(2000,)]

@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 from conftest import hf_source, rows, tracker
 from huggingface_hub import HfApi
-from tracker.collectors.huggingface_records import parse_page
+from tracker.collectors.huggingface_records import encode_page, read_pages
 from tracker.warehouse import db, staging
 
 from tracker.pipeline import CollectionFailed, collect
@@ -68,7 +68,7 @@ def test_every_field_the_warehouse_keeps_is_read_from_the_listing(db_file):
 
 
 def test_lineage_is_read_from_base_models_tags_and_card_and_deduplicated():
-    page = parse_page([
+    page = read_pages([encode_page([
         {"id": "u/merged", "baseModels": {"relation": "merge", "models": [{"id": "a/x"}, {"id": "b/y"}]},
          "tags": ["base_model:a/x", "base_model:merge:a/x", "base_model:merge:b/y"],
          "cardData": {"base_model": ["a/x", "b/y"]}},
@@ -77,7 +77,7 @@ def test_lineage_is_read_from_base_models_tags_and_card_and_deduplicated():
         {"id": "u/card-only", "cardData": {"base_model": "https://huggingface.co/meta-llama/Llama-3.1-8B "}},
         {"id": "u/plain-tag", "tags": ["base_model:mistralai/Mistral-7B-v0.1"]},
         {"id": "u/base", "tags": ["text-generation"], "cardData": {"license": "mit"}},
-    ])
+    ])])
     assert {(e["child_id"], e["parent_id"], e["relation"], e["provenance"]) for e in page["lineage"]} == {
         ("u/merged", "a/x", "merge", "baseModels"),
         ("u/merged", "b/y", "merge", "baseModels"),
@@ -90,8 +90,8 @@ def test_lineage_is_read_from_base_models_tags_and_card_and_deduplicated():
 
 
 def test_fields_of_an_unexpected_type_become_null_and_unknown_fields_are_ignored():
-    [record] = parse_page([{"id": "o/m", "downloads": "12", "likes": "many", "createdAt": 17,
-                            "tags": "gguf", "brandNewField": {"x": 1}}])["models"]
+    [record] = read_pages([encode_page([{"id": "o/m", "downloads": "12", "likes": "many", "createdAt": 17,
+                            "tags": "gguf", "brandNewField": {"x": 1}}])])["models"]
     assert (record["downloads"], record["likes"], record["created_at"], record["tags"]) == (12, None, None, [])
 
 
@@ -214,7 +214,7 @@ def test_the_recorded_hub_answers_are_served_as_recorded(small_hub):
 
 
 def test_a_card_that_names_its_relation_gives_that_relation():
-    page = parse_page([{"id": "u/q", "cardData": {"base_model": "Qwen/Qwen2.5-7B", "base_model_relation": "quantized"}},
-                       {"id": "u/r", "cardData": {"base_model": ["a/x"], "base_model_relation": "sideways"}}])
+    page = read_pages([encode_page([{"id": "u/q", "cardData": {"base_model": "Qwen/Qwen2.5-7B", "base_model_relation": "quantized"}},
+                       {"id": "u/r", "cardData": {"base_model": ["a/x"], "base_model_relation": "sideways"}}])])
     assert {(e["child_id"], e["parent_id"], e["relation"], e["provenance"]) for e in page["lineage"]} == {
         ("u/q", "Qwen/Qwen2.5-7B", "quantized", "card"), ("u/r", "a/x", "unknown", "card")}

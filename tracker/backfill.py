@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from tracker.collectors.huggingface_records import parse_page
+from tracker.collectors.huggingface_records import PAGE_KIND, check_page, encode_page
 from tracker.collectors.huggingface_snapshots import NoSnapshotAtRevision, Snapshot, SnapshotsUnavailable, pick
 from tracker.collectors.records import Page
 from tracker.pipeline import CollectionFailed, Source, collect
@@ -81,9 +81,11 @@ def file_source(snapshot: Snapshot, path: Path, checksum: str, batch_rows: int) 
 
 
 def file_pages(path: Path, cursor: str | None, batch_rows: int) -> Iterator[Page]:
-    """The file's batches from row `cursor`, each parsed by the collector's own parser."""
+    """The file's batches from row `cursor`, each staged as the page the Hub would have served, read at the
+    merge by the collector's own reader."""
     for number, (items, offset) in enumerate(snapshot_files.batches(path, int(cursor or 0), batch_rows), 1):
-        yield Page(parse_page(items, number), str(offset))
+        body = encode_page(items)
+        yield Page({PAGE_KIND: [body]}, str(offset), count=check_page(body, number))
 
 
 def sha256(path: Path) -> str:

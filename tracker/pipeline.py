@@ -194,7 +194,7 @@ def _remaining(source: Source, run: Run) -> Iterator[Page]:
 
 def _stage(staged: Staged, run: Run, page: Page) -> None:
     """Stage one page beside the warehouse and move the run's checkpoint past it."""
-    count = len(next(iter(page.records.values()), ()))  # the first kind is the page's main record
+    count = page.size()
     checkpoint = Checkpoint(run.pages + 1, run.records + count, page.cursor,
                             page.catalog_total if page.catalog_total is not None else run.catalog_total)
     staged.save_page(checkpoint.pages, page.records, checkpoint)

@@ -18,6 +18,7 @@ from tracker.warehouse.staging import Staged
 LOAD_QUERIES = {
     "models": "load_staged_models", "lineage": "load_staged_lineage", "readme_reads": "load_staged_readme_reads",
     "repos": "load_staged_repos", "owners": "load_staged_owners", "search_counts": "load_staged_search_counts",
+    "huggingface_pages": "load_staged_huggingface_pages",
 }
 
 

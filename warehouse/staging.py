@@ -33,9 +33,13 @@ def _write_parquet(path: Path, rows: list[dict], page: int) -> None:
     pq.write_table(table.append_column("page", pa.array([page] * len(rows), pa.int32())), path)
 
 
-# format -> writer of one page's rows of a kind; a new page format (raw JSON bodies, say) is one more entry.
-WRITERS: dict[str, Callable[[Path, list, int], None]] = {"parquet": _write_parquet}
-KIND_FORMAT: dict[str, str] = {}  # a record kind staged other than as Parquet
+def _write_body(path: Path, bodies: list[bytes], page: int) -> None:
+    path.write_bytes(bodies[0])  # a page as the source served it: its reader is the kind's load_staged_*.sql
+
+
+# format -> writer of one page's rows of a kind; a new page format is one more entry.
+WRITERS: dict[str, Callable[[Path, list, int], None]] = {"parquet": _write_parquet, "json": _write_body}
+KIND_FORMAT: dict[str, str] = {"huggingface_pages": "json"}  # a record kind staged other than as Parquet
 
 
 @dataclass
