@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import pytest
 from conftest import tracker
 from tracker.config import Config
 from tracker.pipeline import collect
-from tracker.reports import page
+from tracker.reports import page, registry
+from tracker.reports.check import Verdict
 from tracker.sim.ecosystem import GeneratedEcosystem
 from tracker.sim.huggingface import HubStandIn
 from tracker.sources import huggingface_source
@@ -147,9 +149,9 @@ def test_markdown_tables_quote_model_names_as_text():
 
 
 def test_markdown_claim_sections_quote_their_texts_as_text():
-    result = type("Result", (), {"section": "§3", "id": "a`b", "verdict": "supported", "reason": HOSTILE,
-                                 "statement": HOSTILE, "statement_zh": "中文", "measured": HOSTILE,
-                                 "reported": "1", "snapshot_date": None, "method": "<b>m</b>", "evidence": []})()
+    claim = replace(registry.load()["modelscope-scale"], section="§3", id="a`b", statement=HOSTILE,
+                    statement_zh="中文", method="<b>m</b>")
+    result = Verdict(claim, "supported", HOSTILE, HOSTILE, "1", None, [])
     text = page.md_claim(result, "") + page.md_summary([result])
     assert "<script" not in text and "<b>" not in text
     assert "``a`b``" in text  # an id with a backtick stays one code span
