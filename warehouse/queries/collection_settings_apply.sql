@@ -1,3 +1,2 @@
--- DuckDB tuned for a long run of page loads; the values are warehouse/db.py's COLLECTION_SETTINGS.
-SET memory_limit = $memory_limit;
+-- DuckDB tuned for a run's merge; the values are warehouse/db.py's COLLECTION_SETTINGS.
 SET checkpoint_threshold = $checkpoint_threshold;

@@ -1,3 +1,2 @@
 -- Puts back what collection_settings_apply.sql changed; each statement is run on its own.
-RESET memory_limit;
 RESET checkpoint_threshold;
