@@ -11,8 +11,6 @@ import sys
 import threading
 from datetime import date
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from conftest import hf_source, rows, tracker
 
@@ -155,10 +153,9 @@ def test_a_page_file_beyond_the_checkpoint_is_never_merged(small_hub, db_file):
     with pytest.raises(CollectionFailed):
         collect(db_file, hf_source(small_hub), stop_after_two, snapshot_date=FIRST)
     staged = staging.Staged(db_file, 1)
-    stray = {"hub": "huggingface", "model_id": "stray/uncounted", "page": 4}
-    pq.write_table(pa.Table.from_pylist([stray]), staged.folder / "page-000004.models.parquet")
-    assert [os.path.basename(f) for f in staged.files()["models"]] == ["page-000001.models.parquet",
-                                                                        "page-000002.models.parquet"]
+    (staged.folder / "page-000004.huggingface_pages.json").write_text('[{"id": "stray/uncounted"}]')
+    assert [os.path.basename(f) for f in staged.files()["huggingface_pages"]] == [
+        "page-000001.huggingface_pages.json", "page-000002.huggingface_pages.json"]
     assert collect(db_file, hf_source(small_hub), snapshot_date=FIRST).resumed
     assert rows(db_file, SNAPSHOT_DAYS) == [(FIRST, 3000)]
     assert rows(db_file, "SELECT count(*) FROM models WHERE model_id = 'stray/uncounted'") == [(0,)]
