@@ -133,8 +133,8 @@ def size(db: Path) -> dict:
     """The file after the last CHECKPOINT, the blocks in use, and how the facts are compressed."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        block_size, used = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
-        rows = con.execute("SELECT count(*) FROM model_snapshot_facts").fetchone()[0]
+        block_size, used = con.execute(statements()["blocks"]).fetchone()
+        rows = con.execute(statements()["fact_rows"]).fetchone()[0]
         storage = [list(r) for r in con.execute(statements()["storage"]).fetchall()]
     finally:
         con.close()

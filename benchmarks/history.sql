@@ -52,6 +52,12 @@ FROM model_snapshot_facts f JOIN models m USING (model_key)
 WHERE f.snapshot_date = $first + $day::INTEGER
 GROUP BY m.hub;
 
+-- name: blocks
+SELECT block_size, used_blocks FROM pragma_database_size();
+
+-- name: fact_rows
+SELECT count(*) FROM model_snapshot_facts;
+
 -- name: storage
 -- How DuckDB stores the snapshot facts: compression per column.
 SELECT column_name, compression, count(*) AS segments, sum(count) AS "values"

@@ -34,7 +34,7 @@ from tracker.sim.server import Request
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-VERIFY_SQL = "SELECT status, pages, records, (SELECT count(*) FROM models), (SELECT count(*) FROM lineage) FROM runs"
+VERIFY_SQL = (HERE / "collected_run.sql").read_text(encoding="utf-8")
 
 
 def log(message: str) -> None:

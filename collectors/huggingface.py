@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import httpx2
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
-from tracker.collectors.huggingface_records import HUB, PAGE_KIND, check_page, read_pages
+from tracker.collectors.huggingface_records import HUB, PAGE_KIND, check_page
 from tracker.collectors.paging import read_ahead
 from tracker.collectors.records import Check, CollectorError, Page, as_int, first_line, public_url, same_origin
 from tracker.collectors.waiting import MAX_WAIT_SECONDS, Deadline, pause
@@ -208,8 +208,9 @@ def _display(url: str) -> str:
 
 # --- tracker doctor ------------------------------------------------------------------------------
 
-def doctor_checks(settings: Settings) -> list[Check]:
-    """A few live requests testing what the collector assumes of the Hub (docs/api-contracts.md)."""
+def doctor_checks(settings: Settings, read_pages: Callable[[list[bytes]], dict[str, list[dict]]]) -> list[Check]:
+    """A few live requests testing what the collector assumes of the Hub (docs/api-contracts.md);
+    `read_pages` reads a page body as a run's merge does (warehouse/hub_pages.py)."""
     api = settings.api()
     headers = build_hf_headers(token=api.token)
     listing = f"{api.endpoint}/api/models"
@@ -225,7 +226,7 @@ def doctor_checks(settings: Settings) -> list[Check]:
         return [Check(HUB, "the Hub answers the model listing", page, "every run fails until it does", False)]
     return [_expand_check(page), _page_size_check(page, settings), _refuses_base_models(ask(listing, [
         ("limit", 1), ("expand", "baseModels")])), _total_check(page), _rate_limit_check(page),
-        _token_check(api.token, ask(f"{api.endpoint}/api/whoami-v2")), _lineage_check(page)]
+        _token_check(api.token, ask(f"{api.endpoint}/api/whoami-v2")), _lineage_check(page, read_pages)]
 
 
 def _expand_check(page: httpx2.Response) -> Check:
@@ -275,7 +276,7 @@ def _token_check(token: str | None, answer: httpx2.Response | str) -> Check:
     return Check(HUB, "HF_TOKEN is accepted", f"accepted ({user or 'unnamed'})", "lists with the token's rate tier", True)
 
 
-def _lineage_check(page: httpx2.Response) -> Check:
+def _lineage_check(page: httpx2.Response, read_pages) -> Check:
     items = _items(page)
     try:
         declared = len({edge["child_id"] for edge in read_pages([page.content])["lineage"]})

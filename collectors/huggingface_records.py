@@ -14,8 +14,6 @@ takes 9.9 (the 100k stand-in's pages, 2026-12-01).
 from __future__ import annotations
 
 import re
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 import msgspec
@@ -24,7 +22,6 @@ from tracker.collectors.records import CollectorError
 
 HUB = "huggingface"
 PAGE_KIND = "huggingface_pages"  # the record kind of a staged page body (staged as JSON, not Parquet)
-READER = "load_staged_huggingface_pages"
 
 
 class _Model(msgspec.Struct, gc=False):
@@ -57,31 +54,3 @@ def _invalid(problem: str, number: int) -> str:
 def encode_page(items: list[dict]) -> bytes:
     """API objects (a snapshot file's batch) as the page body the Hub would have served."""
     return msgspec.json.encode(items)
-
-
-def read_pages(bodies: list[bytes]) -> dict[str, list[dict]]:
-    """The model and lineage rows of whole page bodies, read by the staging reader in a scratch warehouse.
-
-    For the doctor's sample page and for tests; a collection reads its staged pages at its merge.
-    """
-    from tracker.warehouse import db, sql
-
-    with tempfile.TemporaryDirectory(prefix="tracker-hf-page-") as folder:
-        files = []
-        for number, body in enumerate(bodies, 1):
-            check_page(body, number)
-            files.append(Path(folder) / f"page-{number:06d}.{PAGE_KIND}.json")
-            files[-1].write_bytes(body)
-        con = db.connect(Path(folder) / "scratch.duckdb")
-        try:
-            sql.run(con, READER, files=[str(f) for f in files], run_id=0)
-            return {kind: _rows(con, f"SELECT * EXCLUDE (run_id) FROM stage_{kind} ORDER BY ALL")
-                    for kind in ("models", "lineage")}
-        finally:
-            con.close()
-
-
-def _rows(con, query: str) -> list[dict]:
-    result = con.execute(query)
-    names = [column[0] for column in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]

@@ -12,7 +12,8 @@ from datetime import date, datetime
 import pytest
 from conftest import hf_source, rows, tracker
 from huggingface_hub import HfApi
-from tracker.collectors.huggingface_records import encode_page, read_pages
+from tracker.collectors.huggingface_records import encode_page
+from tracker.warehouse.hub_pages import read_pages
 from tracker.warehouse import db, staging
 
 from tracker.pipeline import CollectionFailed, collect

@@ -21,8 +21,9 @@ def checks(config: Config, names: list[str], day: date) -> list[Check]:
 def _huggingface(config: Config, day: date) -> list[Check]:
     settings = sources.huggingface_settings(config)  # first: it isolates the client's cache before the client loads
     from tracker.collectors import huggingface
+    from tracker.warehouse.hub_pages import read_pages
 
-    return huggingface.doctor_checks(settings)
+    return huggingface.doctor_checks(settings, read_pages)
 
 
 def _modelscope(config: Config, day: date) -> list[Check]:

@@ -1,0 +1,2 @@
+-- The staged model rows of a scratch warehouse (warehouse/hub_pages.py), in a stable order.
+SELECT * EXCLUDE (run_id) FROM stage_models ORDER BY ALL;
