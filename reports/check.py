@@ -34,17 +34,15 @@ def check_then_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, ch
     return verdicts, render.write_report(con, out_dir, verdicts, simulated=simulated, generated_at=checked_at)
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, claim_ids: list[str] | None = None, *,
-               claims: dict[str, Claim] | None = None, data_dir: str | Path | None = None,
-               checked_at: datetime | None = None) -> list[Verdict]:
+def run_checks(con: duckdb.DuckDBPyConnection, claim_ids: list[str] | None = None, *, checked_at: datetime,
+               claims: dict[str, Claim] | None = None, data_dir: str | Path | None = None) -> list[Verdict]:
     """Judge the claims (all, or those named) on the warehouse as it stands, and store the verdicts.
 
     The curated data files are reloaded and the lineage families resolved first; `claims` replaces
     the registry and `data_dir` the data files' folder (else $TRACKER_DATA_DIR, else as shipped).
-    `checked_at` is the check's time, read by the command that runs it (the clock only for a caller
-    that gives none).
+    `checked_at` is the check's time, read by the command that runs it: no clock is read here.
     """
-    at = (checked_at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    at = checked_at.astimezone(timezone.utc).replace(tzinfo=None)
     try:
         claimed = chosen(claim_ids, claims)
         reference.refresh_reference_data(con)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from test_families import DAY, LLAMA, QWEN, collect_hf, collect_ms, model
@@ -24,6 +24,9 @@ CLAIMS = ["china-ai-project-rank", "china-avg-stars-first", "china-developer-ran
           "github-ai-growth", "modelscope-first-release", "modelscope-scale", "qwen-derivative-leadership"]
 
 
+CHECKED_AT = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)  # the check's time, as a command passes it
+
+
 @pytest.fixture
 def con(db_file):
     connection = db.connect(db_file)
@@ -32,7 +35,7 @@ def con(db_file):
 
 
 def check(con, claim_id: str, **options) -> Verdict:
-    [verdict] = run_checks(con, [claim_id], **options)
+    [verdict] = run_checks(con, [claim_id], checked_at=CHECKED_AT, **options)
     return verdict
 
 
@@ -45,7 +48,7 @@ def test_the_registry_holds_every_claim_of_the_spec_with_its_chinese_text():
 
 
 def test_an_empty_warehouse_gives_insufficient_data_for_every_claim_and_never_a_figure(con):
-    verdicts = run_checks(con)
+    verdicts = run_checks(con, checked_at=CHECKED_AT)
 
     assert [(v.claim.id, v.verdict, v.measured, v.snapshot_date) for v in verdicts] == [
         (claim, "insufficient data", "n/a", None) for claim in CLAIMS]
@@ -363,7 +366,7 @@ def test_a_new_kind_of_judgement_is_one_registered_rule_that_a_claims_toml_names
 
     collect_ms(con, big_modelscope(300), day=date(2026, 11, 1))
     claim = replace(registry.load()["modelscope-scale"], id="modelscope-rows", rule="rows-counted")
-    [verdict] = run_checks(con, claims={claim.id: claim})
+    [verdict] = run_checks(con, claims={claim.id: claim}, checked_at=CHECKED_AT)
 
     assert (verdict.verdict, verdict.measured) == ("supported", f"{len(verdict.evidence)} rows")
     assert verdict.evidence and verdict.reason.startswith(f"{len(verdict.evidence)} evidence rows")
@@ -374,12 +377,12 @@ def test_a_new_kind_of_judgement_is_one_registered_rule_that_a_claims_toml_names
 def test_check_prints_a_table_and_json_and_the_history_shows_how_a_verdict_changed(con):
     collect_ms(con, big_modelscope(300), day=date(2026, 11, 1))
     table = io.StringIO()
-    assert check_command(con, "modelscope-scale", "table", None, table) == 0
+    assert check_command(con, "modelscope-scale", "table", None, table, checked_at=CHECKED_AT) == 0
     collect_ms(con, big_modelscope(70_001), day=date(2026, 11, 2), owner="qwen")
     shown = io.StringIO()
-    assert check_command(con, None, "json", None, shown) == 0
+    assert check_command(con, None, "json", None, shown, checked_at=CHECKED_AT + timedelta(days=1)) == 0
     history = io.StringIO()
-    assert check_command(con, None, "json", "modelscope-scale", history) == 0
+    assert check_command(con, None, "json", "modelscope-scale", history, checked_at=CHECKED_AT) == 0
 
     header, row, gap, reason = table.getvalue().splitlines()
     assert header.split() == ["claim", "verdict", "snapshot", "measured", "reported"]
@@ -396,7 +399,7 @@ def test_a_malformed_family_file_stops_the_check_naming_file_and_line_and_stores
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
 
     with pytest.raises(CheckError) as stopped:
-        run_checks(con)
+        run_checks(con, checked_at=CHECKED_AT)
     assert str(stopped.value) == (f"{tmp_path / 'families.csv'}, line 2: expected 3 fields (pattern,family,note), "
                                   "found 1")
     assert con.execute("SELECT count(*) FROM claim_verdicts").fetchone() == (0,)
@@ -404,8 +407,8 @@ def test_a_malformed_family_file_stops_the_check_naming_file_and_line_and_stores
 
 def test_an_unknown_claim_is_named_and_a_read_only_warehouse_cannot_be_checked(con, db_file):
     with pytest.raises(UnknownClaim, match="unknown claim 'no-such-claim'"):
-        check_command(con, "no-such-claim", "table", None, io.StringIO())
+        check_command(con, "no-such-claim", "table", None, io.StringIO(), checked_at=CHECKED_AT)
     con.close()
     reader = db.connect(db_file, read_only=True)
     with pytest.raises(CheckError):
-        check_command(reader, None, "table", None, io.StringIO())
+        check_command(reader, None, "table", None, io.StringIO(), checked_at=CHECKED_AT)

@@ -278,7 +278,8 @@ def test_check_on_a_50000_model_hub_resolves_every_model_in_seconds(con, capsys)
     stats = attribution.refresh(con)
     resolution = time.monotonic() - started
     started = time.monotonic()
-    exit_code = check_command(con, None, "json", None, io.StringIO())
+    exit_code = check_command(con, None, "json", None, io.StringIO(),
+                              checked_at=datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc))
     checking = time.monotonic() - started
     with capsys.disabled():
         print(f"\n50,000 models, {stats['edges']:,} edges: families resolved in {resolution:.2f} s, "

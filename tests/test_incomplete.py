@@ -3,7 +3,7 @@ keeps what it listed, marks no model gone, and every verdict resting on it says 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from conftest import hf_source
 
@@ -66,5 +66,6 @@ def test_a_verdict_resting_on_an_incomplete_listing_says_so(db_file):
     with HubStandIn(ecosystem[:2_000]) as hub:
         hub.add_fault("headers", path="/api/models", times=100, headers={"X-Total-Count": "3000"})
         collect(con, hf_source(hub), snapshot_date=SECOND)
-    [qwen] = [v for v in run_checks(con) if v.claim.id == "qwen-derivative-leadership"]
+    checked_at = datetime(2025, 6, 2, 6, 0, tzinfo=timezone.utc)
+    [qwen] = [v for v in run_checks(con, checked_at=checked_at) if v.claim.id == "qwen-derivative-leadership"]
     assert f"huggingface's listing of {SECOND} was incomplete (incomplete: listed 2,000 models" in qwen.reason

@@ -58,7 +58,7 @@ def built(tmp_path_factory):
         set_default_config(None)
         con = db.connect(folder / "warehouse.duckdb")
         _collect_days(con)
-        verdicts = check.run_checks(con)
+        verdicts = check.run_checks(con, checked_at=datetime(2026, 11, 3, 6, 0, tzinfo=timezone.utc))
         html = render.write_report(con, folder / "out", verdicts)
         set_default_config(None)
     yield SimpleNamespace(con=con, html=html, out=folder / "out", verdicts=verdicts, folder=folder)

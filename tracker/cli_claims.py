@@ -63,7 +63,7 @@ def cmd_check(args) -> int:
 
 
 def check_command(con: duckdb.DuckDBPyConnection, claim: str | None, fmt: str, history: str | None,
-                  stream: IO[str], checked_at: datetime | None = None) -> int:
+                  stream: IO[str], *, checked_at: datetime) -> int:
     """`tracker check [--claim ID] [--format table|csv|json] [--history CLAIM]`; a check that cannot run
     raises CheckError (UnknownClaim for an id not registered)."""
     if history:
