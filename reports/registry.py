@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import duckdb
+import msgspec
 
 from tracker.warehouse import sql
 
 SOURCES = ("huggingface", "modelscope", "github")
+CHART_KINDS = ("line", "stacked", "bars", "hbars", "pairs")  # reports/charts.py's DRAWERS (not imported: matplotlib)
 CLAIMS_DIR_VARIABLE = "TRACKER_CLAIMS_DIR"
 
 
@@ -46,6 +50,45 @@ class Claim:
     folder: str = "reports/claims"           # where its two files are, as error messages name them
 
 
+Columns = Annotated[list[str], msgspec.Meta(min_length=1)]
+
+
+class ChartTable(msgspec.Struct, forbid_unknown_fields=True):
+    """A claim's [chart]: the fields of reports/charts.py's Chart it may set, plus only, relabel and count."""
+
+    kind: Literal[CHART_KINDS]
+    x: str
+    y: Columns
+    title: str = ""
+    y_label: list[str] = []
+    x_label: str = ""
+    series: str = ""
+    note: str = ""
+    top: int = 10
+    log: bool = False
+    percent: bool = False
+    names: list[str] = []
+    only: tuple[str, str | int | float | bool] | None = None  # [column, value]: chart those rows only
+    relabel: dict[str, str] = {}
+    count: bool = False
+
+
+class ClaimFile(msgspec.Struct):
+    """What a claim's .toml must hold, and of which kind; other keys are ignored."""
+
+    id: str
+    section: str
+    statement: str
+    statement_zh: str
+    reported: str
+    method: str
+    sources: list[Literal[SOURCES]]
+    rule: str
+    optional_sources: list[Literal[SOURCES]] = []
+    params: dict[str, Any] = {}
+    chart: ChartTable | msgspec.UnsetType = msgspec.UNSET
+
+
 def claims_folders() -> list:
     """The shipped claims folder, then the one $TRACKER_CLAIMS_DIR names (if set)."""
     extra = os.environ.get(CLAIMS_DIR_VARIABLE)
@@ -68,28 +111,37 @@ def _load(extra: str | None) -> dict[str, Claim]:
 
 
 def _claim(name: str, folder, shown: str) -> Claim:
-    try:
+    toml = f"{shown}/{name}.toml"
+    with _named(toml):
         meta = tomllib.loads((folder / f"{name}.toml").read_text(encoding="utf-8"))
+        held = msgspec.convert(meta, ClaimFile)
+    with _named(f"{shown}/{name}.sql"):
         query = sql.statement_in(folder, name, shown)
-        claim = Claim(meta["id"], meta["section"], meta["statement"], meta["statement_zh"], meta["reported"],
-                      " ".join(meta["method"].split()), tuple(meta["sources"]),
-                      tuple(meta.get("optional_sources", ())), dict(meta.get("params", {})), query,
-                      meta["rule"], dict(meta.get("chart", {})), shown)
-    except FileNotFoundError as error:
-        raise RegistryError(f"claim {name}: {error.filename} is missing") from None
+    if held.id != name:
+        raise RegistryError(f"{toml}: id must be {name!r}")
+    return Claim(held.id, held.section, held.statement, held.statement_zh, held.reported, " ".join(held.method.split()),
+                 tuple(held.sources), tuple(held.optional_sources), held.params, query, held.rule,
+                 dict(meta.get("chart", {})), shown)
+
+
+@contextmanager
+def _named(file: str):
+    """Turns what reading and checking `file` raises into a RegistryError naming it, in one line."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise RegistryError(f"{file} is missing") from None
+    except OSError as error:
+        raise RegistryError(f"{file} cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise RegistryError(f"{file} is not UTF-8 text (byte {error.start} is {byte:#04x})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RegistryError(f"{file}: not valid TOML: {error}") from None
+    except msgspec.ValidationError as error:
+        raise RegistryError(f"{file}: {error}") from None
     except sql.SqlFileError as error:
         raise RegistryError(str(error)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise RegistryError(f"{shown}/{name}.toml: not valid TOML: {error}") from None
-    except KeyError as error:
-        raise RegistryError(f"{shown}/{name}.toml: the key {error.args[0]!r} is missing") from None
-    except (AttributeError, TypeError, ValueError):
-        raise RegistryError(f"{shown}/{name}.toml: a key holds the wrong kind of value "
-                            "(method, statement and rule are text; sources a list)") from None
-    unknown = [s for s in claim.sources + claim.optional_sources if s not in SOURCES]
-    if claim.id != name or unknown:
-        raise RegistryError(f"{shown}/{name}.toml: id must be {name!r} and sources among {', '.join(SOURCES)}")
-    return claim
 
 
 def evidence(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[dict]:

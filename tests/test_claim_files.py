@@ -9,6 +9,8 @@ from importlib.resources import files
 import pytest
 from conftest import rows, tracker
 
+from tracker.reports import charts, registry
+from tracker.reports.check import CheckError, chosen
 from tracker.warehouse import db
 
 SHIPPED = files("tracker.reports") / "claims"
@@ -65,10 +67,12 @@ MALFORMED = {  # what is wrong: (the .toml's edit, the .sql's edit)
         '"""\n\n[params]', '"""]\n\n[params]', 1), same),
     "toml naming no registered rule": (lambda text: text.replace('rule = "catalogue-scale"', 'rule = "guess"'), same),
     "sql": (same, lambda text: text.replace("SELECT", "SELEC", 1)),
+    "[chart] with an unknown key": (lambda text: text.replace("log = true", 'log = true\ncolour = "red"'), same),
 }
-NAMED = {"toml": "broken.toml: not valid TOML", "toml with a list for its statement": "broken.toml: a key holds",
+NAMED = {"toml": "broken.toml: not valid TOML", "toml with a list for its statement": "broken.toml: Expected `str`, got `array` - at `$.method`",
          "toml naming no registered rule": "broken.toml: rule 'guess' is not registered",
-         "sql": "broken.sql failed: Parser Error"}
+         "sql": "broken.sql failed: Parser Error",
+         "[chart] with an unknown key": "broken.toml: Object contains unknown field `colour` - at `$.chart`"}
 
 
 @pytest.mark.parametrize("what", MALFORMED)
@@ -99,3 +103,64 @@ def test_a_malformed_claim_file_is_one_line_from_the_history_of_any_claim(wareho
                      env={"TRACKER_CLAIMS_DIR": str(tmp_path / "claims")})
     assert (result.returncode, result.stderr.count("\n"), "Traceback" in result.stderr) == (4, 1, False)
     assert result.stderr.startswith(f"tracker: check could not run: {tmp_path / 'claims'}/broken.toml: not valid TOML")
+
+
+MALFORMED_TABLES = {  # what is wrong: (the .toml's edit, what the line says of broken.toml)
+    "[chart] not a table": (lambda text: 'chart = "pairs"\n' + text.split("\n[chart]")[0],
+                            "Expected `object`, got `str` - at `$.chart`"),
+    "[chart] without x": (lambda text: text.replace('x = "measure"\n', ""),
+                          "Object missing required field `x` - at `$.chart`"),
+    "[chart] log as text": (lambda text: text.replace("log = true", 'log = "yes"'),
+                            "Expected `bool`, got `str` - at `$.chart.log`"),
+    "[chart] of no kind drawn": (lambda text: text.replace('kind = "pairs"', 'kind = "pie"'),
+                                 "Invalid enum value 'pie' - at `$.chart.kind`"),
+    "[chart] with no y": (lambda text: text.replace('y = ["measured", "reported"]', "y = []"),
+                          "Expected `array` of length >= 1 - at `$.chart.y`"),
+    "[chart] only without a value": (lambda text: text.replace("log = true", 'log = true\nonly = ["measure"]'),
+                                     "Expected `array` of length 2, got 1 - at `$.chart.only`"),
+    "rule a list": (lambda text: text.replace('rule = "catalogue-scale"', 'rule = ["catalogue-scale"]'),
+                    "Expected `str`, got `array` - at `$.rule`"),
+    "a source unknown": (lambda text: text.replace('"modelscope"]', '"modelscope", "gitee"]', 1),
+                         "Invalid enum value 'gitee' - at `$.sources[1]`"),
+}
+
+
+@pytest.mark.parametrize("what", MALFORMED_TABLES)
+def test_a_chart_table_or_rule_of_the_wrong_shape_is_named_before_anything_is_checked(tmp_path, monkeypatch, what):
+    edit, message = MALFORMED_TABLES[what]
+    copy_claim(tmp_path / "claims", "modelscope-scale", "broken", edit)
+    monkeypatch.setenv("TRACKER_CLAIMS_DIR", str(tmp_path / "claims"))
+    with pytest.raises(CheckError) as raised:
+        chosen(None)
+    assert str(raised.value) == f"{tmp_path / 'claims'}/broken.toml: {message}"
+
+
+def test_the_chart_kinds_a_claim_may_name_are_those_the_report_draws():
+    assert set(registry.CHART_KINDS) == set(charts.DRAWERS)
+
+
+def a_folder(folder) -> None:
+    (folder / "broken.toml").unlink()
+    (folder / "broken.toml").mkdir()
+
+
+def latin1(file: str):
+    def write(folder) -> None:  # "é" as Latin-1 writes it
+        (folder / file).write_bytes(b"-- caf\xe9\n" + (folder / file).read_bytes())
+    return write
+
+
+UNREADABLE = {  # what is wrong: (how the copy is spoilt, the line naming the file)
+    "toml a folder": (a_folder, "broken.toml cannot be read: Is a directory"),
+    "toml in Latin-1": (latin1("broken.toml"), "broken.toml is not UTF-8 text (byte 6 is 0xe9)"),
+    "sql in Latin-1": (latin1("broken.sql"), "broken.sql is not UTF-8 text (byte 6 is 0xe9)"),
+}
+
+
+@pytest.mark.parametrize("what", UNREADABLE)
+def test_a_claim_file_that_cannot_be_read_as_text_is_one_line_naming_it(warehouse, tmp_path, what):
+    spoil, named = UNREADABLE[what]
+    copy_claim(tmp_path / "claims", "modelscope-scale", "broken")
+    spoil(tmp_path / "claims")
+    result = tracker("--db", str(warehouse), "check", env={"TRACKER_CLAIMS_DIR": str(tmp_path / "claims")})
+    assert (result.returncode, result.stderr) == (4, f"tracker: check could not run: {tmp_path / 'claims'}/{named}\n")
