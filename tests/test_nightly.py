@@ -13,9 +13,12 @@ from datetime import date, datetime, timezone
 
 import time_machine
 from conftest import rows, tracker
+from test_staging import on_log, reader  # noqa: F401  (fixtures: another process reading the warehouse, a log hook)
 
 from tracker import nightly
+from tracker.collectors.waiting import STOP
 from tracker.config import Config
+from tracker.warehouse import db
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, so every request is refused
 
@@ -132,3 +135,57 @@ def test_a_runs_collection_checks_and_report_use_its_day_and_time_not_the_clock(
     assert rows(db_file, "SELECT DISTINCT snapshot_date FROM model_snapshots") == [(day,)]
     assert rows(db_file, "SELECT DISTINCT checked_at FROM claim_verdicts") == [(now.replace(tzinfo=None),)]
     assert "Generated 2026-11-01 06:30 UTC" in report.report_path.read_text(encoding="utf-8")
+
+
+def hub_only(small_hub, **settings) -> Config:
+    config = Config()
+    config.huggingface.endpoint, config.modelscope.enabled, config.github.enabled = small_hub.url, False, False
+    config.github.api_url, config.github.retry_wait = UNREACHABLE, 0.01
+    for key, value in settings.items():
+        setattr(config, key, value)
+    return config
+
+
+def test_a_reader_holding_the_warehouse_when_the_night_begins_delays_it_and_loses_nothing(small_hub, db_file,
+                                                                                          reader, on_log):
+    db.connect(db_file).close()
+    reader.open()
+    waited = on_log("is open in another process", then=reader.close)  # the reader lets go once the run waits
+    config = hub_only(small_hub, merge_wait=120)  # a guard against hanging: the reader lets go at once
+    report = nightly.collect_sources(config, db_file, ["huggingface"], day=date(2026, 11, 1))
+    assert waited.seen.is_set()
+    assert report.ok and [(s.status, s.records) for s in report.collections] == [("succeeded", 3000)]
+
+
+def test_a_reader_holding_the_warehouse_past_merge_wait_fails_each_source_in_one_line_and_stops_none(
+        small_hub, db_file, reader):
+    db.connect(db_file).close()
+    reader.open()
+    config = hub_only(small_hub, merge_wait=0.2, report_dir=str(db_file.parent / "report"))
+    day = date(2026, 11, 1)
+    report = nightly.collect_sources(config, db_file, ["huggingface", "github"], day=day)
+    nightly.check_and_report(config, db_file, report, day=day, now=datetime(2026, 11, 1, 6, tzinfo=timezone.utc))
+    held = f"warehouse {db_file} stayed in use by another process for 0.2s (merge_wait)"
+    assert [(s.source, s.status, s.error) for s in report.collections] == [
+        ("huggingface", "failed", held), ("github", "failed", held)]
+    assert report.failed_sources == ["huggingface", "github"] and report.check_error == held
+    reader.close()
+    assert rows(db_file, "SELECT count(*) FROM runs") == [(0,)]
+
+
+def test_a_stop_while_waiting_for_a_reader_fails_the_sources_and_the_checks_in_one_line(small_hub, db_file, reader,
+                                                                                       on_log):
+    db.connect(db_file).close()
+    reader.open()
+    on_log("is open in another process", then=STOP.set)  # what the entry point's SIGTERM handler does
+    config = hub_only(small_hub, merge_wait=120)  # a guard against hanging: the stop ends the wait
+    day = date(2026, 11, 1)
+    try:
+        report = nightly.collect_sources(config, db_file, ["huggingface", "github"], day=day)
+        nightly.check_and_report(config, db_file, report, day=day, now=datetime(2026, 11, 1, 6, tzinfo=timezone.utc))
+    finally:
+        STOP.clear()
+    stopped = "stopped by a signal while waiting for the warehouse"
+    assert [(s.source, s.status, s.error) for s in report.collections] == [
+        ("huggingface", "failed", stopped), ("github", "failed", stopped)]
+    assert report.check_error == stopped

@@ -12,10 +12,12 @@ import duckdb
 
 from tracker import sources
 from tracker.collectors.records import first_line
+from tracker.collectors.waiting import StopRequested
 from tracker.config import Config
+from tracker.opening import connect_when_free
 from tracker.pipeline import CollectionFailed, Summary, collect
 from tracker.reports.check import CheckError, check_then_report
-from tracker.warehouse import db, sql
+from tracker.warehouse import sql
 from tracker.warehouse.db import WarehouseError
 from tracker.warehouse.publish import OutputError
 
@@ -48,14 +50,17 @@ def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for
 
 
 def _collect_one(db_path: Path, config: Config, name: str, on_page_for, day: date) -> Summary:
-    with contextlib.closing(db.connect(db_path)) as con:  # what a source reads of the warehouse, read first
-        source = sources.build(name, config, con, day)
     progress = on_page_for(name) if on_page_for else contextlib.nullcontext(lambda run, page: None)
     try:
+        with contextlib.closing(connect_when_free(db_path, config.merge_wait)) as con:  # what a source reads first
+            source = sources.build(name, config, con, day)
         with progress as on_page:  # the warehouse is opened only to begin and to end the run: readable meanwhile
             summary = collect(db_path, source, on_page, snapshot_date=day, merge_wait=config.merge_wait)
     except CollectionFailed as error:  # the pipeline has logged why
         return error.summary
+    except (WarehouseError, StopRequested) as error:  # no run was begun: readers held the file, a stop, a bad file
+        log.error("%s: %s", name, first_line(error))
+        return Summary(name, None, "failed", 0, 0, 0.0, False, first_line(error))
     log.info("%s: %s pages, %s records in %.1fs (run %s%s)", name, summary.pages, summary.records,
              summary.seconds, summary.run_id, ", resumed" if summary.resumed else "")
     return summary
@@ -71,8 +76,8 @@ def check_and_report(config: Config, db_path: Path, report: NightReport, *, day:
     """Judge every claim on what the warehouse holds (at `now`, the run of `day`), then write the report;
     note stale sources and changed verdicts."""
     try:
-        con = db.connect(db_path)
-    except WarehouseError as error:
+        con = connect_when_free(db_path, config.merge_wait)
+    except (WarehouseError, StopRequested) as error:
         report.check_error = first_line(error)
         log.error("checks could not run: %s", report.check_error)
         return report
