@@ -124,7 +124,7 @@ class Client:
             elif answer.status_code in ok:
                 return answer
             else:
-                raise HttpError(f"{describe(answer.url)}: HTTP {answer.status_code} {_message(answer)}")
+                raise HttpError(f"{describe(answer.url)}: HTTP {answer.status_code} {message_of(answer)}")
 
     def _fetch(self, url: str, params) -> Answer:
         """One answer, following redirects only within the origin, all within one deadline."""
@@ -224,15 +224,6 @@ def _number(value: str | None) -> float | None:
     return number if number is None or number == number else None  # NaN tells nothing
 
 
-def _message(answer: Answer) -> str:
-    try:
-        body = answer.json()
-    except ValueError:
-        return first_line(answer.text[:DISPLAY_CHARS]) if answer.text.strip() else ""
-    message = str(body.get("message", "")) if isinstance(body, dict) else ""
-    return first_line(message[:DISPLAY_CHARS]) if message.strip() else ""
-
-
 def _seconds(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
@@ -289,9 +280,10 @@ def json_of(answer: Answer) -> Any:
 
 
 def message_of(answer: Answer) -> str:
+    """What an error answer says, in one line: its JSON `message`, or the first line of a body that is not JSON."""
     try:
         body = answer.json()
     except ValueError:
-        return ""
-    message = body.get("message") if isinstance(body, dict) else None
-    return message[:200] if isinstance(message, str) else ""
+        return first_line(answer.text[:DISPLAY_CHARS]) if answer.text.strip() else ""
+    message = str(body.get("message", "")) if isinstance(body, dict) else ""
+    return first_line(message[:DISPLAY_CHARS]) if message.strip() else ""

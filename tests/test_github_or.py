@@ -152,6 +152,13 @@ def test_doctor_fails_on_a_refused_token_and_says_what_to_do():
     assert anonymous["a search serves at most its first 1,000 results"].observed.startswith("not testable")
 
 
+def test_a_refusal_that_is_not_json_is_named_by_its_first_line():
+    with GitHubStandIn([], []) as hub:
+        hub.add_fault("status", path="/rate_limit", status=401, body="Proxy authentication failed\n<html>...</html>")
+        checks = doctor(hub)
+    assert checks["GITHUB_TOKEN is accepted"].observed == "HTTP 401 Proxy authentication failed"
+
+
 def test_doctor_reports_a_search_that_fails_as_a_failed_assumption_not_a_crash():
     with GitHubStandIn([], [], search_limit=30) as hub:
         hub.add_fault("status", path="/search/repositories", status=400, times=100,
