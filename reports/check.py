@@ -11,7 +11,7 @@ import duckdb
 
 from tracker.collectors.records import first_line
 from tracker.reports import judge_github, judge_models  # noqa: F401  (importing them registers their rules)
-from tracker.reports.judging import RULES, Judgement, SourceStatus, Verdict, insufficient, source_status
+from tracker.reports.judging import RULES, VERDICTS, Judgement, SourceStatus, Verdict, insufficient, source_status
 from tracker.reports.registry import Claim, RegistryError, evidence, load
 from tracker.warehouse import attribution, reference, sql
 from tracker.warehouse.attribution import ReferenceDataError
@@ -96,10 +96,14 @@ def _evidence(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[dict]:
 
 def _judged(claim: Claim, rows: list[dict], sources: dict[str, SourceStatus]) -> Judgement:
     try:
-        return RULES[claim.rule](claim, rows, sources)
+        judgement = RULES[claim.rule](claim, rows, sources)
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as error:  # a rule, its [params] or evidence is wrong
         raise CheckError(f"{claim.folder}/{claim.id}.toml: its rule {claim.rule!r} failed: "
                          f"{type(error).__name__}: {error}") from None
+    if judgement.verdict not in VERDICTS:
+        raise CheckError(f"{claim.folder}/{claim.id}.toml: its rule {claim.rule!r} gave the verdict "
+                         f"{judgement.verdict!r}, not one of: {', '.join(VERDICTS)}")
+    return judgement
 
 
 def _verdict(claim: Claim, judgement: Judgement, rows: list[dict], sources: dict[str, SourceStatus],

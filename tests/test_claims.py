@@ -372,6 +372,17 @@ def test_a_new_kind_of_judgement_is_one_registered_rule_that_a_claims_toml_names
     assert verdict.evidence and verdict.reason.startswith(f"{len(verdict.evidence)} evidence rows")
 
 
+def test_a_rule_giving_a_verdict_of_its_own_stops_the_check_naming_it_and_stores_nothing(con, monkeypatch):
+    monkeypatch.setitem(judging.RULES, "undecided", lambda claim, rows, sources: judging.Judgement("maybe", "unsure"))
+    claim = replace(registry.load()["modelscope-scale"], id="modelscope-maybe", rule="undecided", sources=())
+
+    with pytest.raises(CheckError) as stopped:
+        run_checks(con, claims={claim.id: claim}, checked_at=CHECKED_AT)
+    assert str(stopped.value) == ("reports/claims/modelscope-maybe.toml: its rule 'undecided' gave the verdict "
+                                  "'maybe', not one of: supported, contradicted, insufficient data")
+    assert con.execute("SELECT count(*) FROM claim_verdicts").fetchone() == (0,)
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 def test_check_prints_a_table_and_json_and_the_history_shows_how_a_verdict_changed(con):
