@@ -193,8 +193,8 @@ def collection_settings(con: duckdb.DuckDBPyConnection):
     try:
         yield con
     finally:
-        # Write the WAL out while the memory limit still holds: a failed run's staged pages would
-        # otherwise be checkpointed on close without it (685 MB at 1M models, benchmarks/FINDINGS.md E).
+        # Write out the WAL that checkpoint_threshold let grow during the merge, so the run ends with
+        # its writes in the file (a connection the caller holds may stay open long after).
         with contextlib.suppress(duckdb.Error):
             sql.run(con, "checkpoint")
         for statement in sql.statements("collection_settings_reset"):
