@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 import threading
@@ -15,6 +16,9 @@ import pytest
 from conftest import rows, tracker
 
 from tracker import config as configuration
+from tracker.cli import build_parser
+from tracker.cli_warehouse import EXAMPLE_QUERIES, sql_command
+from tracker.warehouse import sql
 
 
 def collected(db_file, hub) -> None:
@@ -25,6 +29,17 @@ def test_help_teaches_the_commands_the_environment_and_the_exit_codes():
     result = tracker("--help", check=True)
     for expected in ("collect", "sql", "runs", "config", "HF_TOKEN", "GITHUB_TOKEN", "TRACKER_DB", "exit codes"):
         assert expected in result.stdout
+
+
+def test_the_help_suggests_the_example_queries_of_their_sql_files_as_shell_lines():
+    suggested = [line.strip() for line in build_parser().epilog.splitlines() if " sql " in line]
+    assert [shlex.split(line) for line in suggested if line.startswith("tracker --db")] == [
+        ["tracker", "--db", "demo/warehouse.duckdb", "sql", sql.statement(name)] for name in EXAMPLE_QUERIES]
+
+
+def test_a_suggested_query_stays_one_argument_whatever_it_and_the_warehouses_path_hold():
+    warehouse, query = "my demo/it's $HOME.duckdb", 'SELECT \'$HOME `x`\' AS "a ""b"""'
+    assert shlex.split(sql_command(warehouse, query)) == ["tracker", "--db", warehouse, "sql", query]
 
 
 def test_sql_answers_as_a_table_csv_or_json(small_hub, db_file):

@@ -43,8 +43,8 @@ examples:
   tracker demo --out demo                   the whole pipeline on a SIMULATED ecosystem, offline
   tracker export --out parquet              every table as Hive-partitioned Parquet
   tracker runs                              what ran, when, and how it ended
-  tracker --db demo/warehouse.duckdb sql "SELECT hub, count(*) FROM models GROUP BY hub"
-  tracker sql --format csv "SELECT * FROM model_snapshots LIMIT 10" > snap.csv
+{sql_examples}
+  tracker sql --format csv QUERY > out.csv  one read-only query, every row streamed as CSV (or json)
   tracker config                            the effective settings, and where each came from
 
 exit codes: 0 all went well; 1 a source failed (its loaded pages are kept; rerun to resume);
@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                         help="TOML configuration (default: $TRACKER_CONFIG, else ./tracker.toml if present)")
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only warnings and errors")
-    parser = OneLineParser(prog="tracker", description=DESCRIPTION, epilog=EPILOG,
+    sql_examples = "\n".join(f"  {line}" for line in cli_warehouse.example_commands("demo/warehouse.duckdb"))
+    parser = OneLineParser(prog="tracker", description=DESCRIPTION, epilog=EPILOG.format(sql_examples=sql_examples),
                            formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
     parser.set_defaults(reads_warehouse=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
 from tracker import config as configuration
 from tracker import output
 from tracker.cli_args import EXIT_OK, command, db_path, db_path_and_origin, positive_int
-from tracker.warehouse import db, export, runs
+from tracker.warehouse import db, export, runs, sql
+
+EXAMPLE_QUERIES = ("example_models_per_snapshot", "example_largest_families", "example_claim_verdicts")
+
+
+def example_commands(warehouse: Path | str) -> list[str]:
+    """The `tracker sql` command lines of the example queries (warehouse/queries/example_*.sql)."""
+    return [sql_command(warehouse, sql.statement(name)) for name in EXAMPLE_QUERIES]
+
+
+def sql_command(warehouse: Path | str, query: str) -> str:
+    """The command line asking `query` of `warehouse`, quoted for a POSIX shell."""
+    return shlex.join(["tracker", "--db", str(warehouse), "sql", query])
 
 
 def add_commands(commands, common) -> None:

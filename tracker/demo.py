@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from tracker import sources
+from tracker.cli_warehouse import example_commands
 from tracker.config import Config
 from tracker.pipeline import CollectionFailed, collect
 from tracker.reports import check
@@ -217,16 +218,8 @@ def tally(verdicts: list) -> str:
     return f"checked {len(verdicts)} claims: " + ", ".join(f"{n} {v}" for v, n in sorted(counted.items()))
 
 
-EXAMPLE_QUERIES = ("example_models_per_snapshot", "example_largest_families", "example_claim_verdicts")
-
-
-def example_queries(warehouse: Path) -> list[str]:
-    target = shlex.quote(str(warehouse))
-    return [f'tracker --db {target} sql "{sql.statement(name)}"' for name in EXAMPLE_QUERIES]
-
-
 def write_readme(result: DemoResult) -> None:
-    queries = "\n".join(example_queries(Path(WAREHOUSE)))
+    queries = "\n".join(example_commands(Path(WAREHOUSE)))
     skipped = "".join(f"\n- {name} was skipped: {why}" for name, why in result.skipped.items())
     text = f"""{MARKER}
 
@@ -254,5 +247,5 @@ def _tell(result: DemoResult, echo) -> None:
     echo(f"report (SIMULATED):    {result.report}")
     echo(f"warehouse (SIMULATED): {result.warehouse}")
     echo(f"done in {result.seconds:.0f} s. Ask its warehouse (or set TRACKER_DB={shlex.quote(str(result.warehouse))}):")
-    for line in example_queries(result.warehouse):
+    for line in example_commands(result.warehouse):
         echo(f"  {line}")
