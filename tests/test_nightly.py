@@ -107,6 +107,18 @@ def test_schedule_runs_the_jobs_survives_a_failing_source_and_stops_cleanly_on_s
     assert ("huggingface", "running") not in statuses and ("github", "running") not in statuses
 
 
+def test_once_a_stop_is_asked_for_no_job_starts_though_the_scheduler_still_runs_those_queued(small_hub, db_file,
+                                                                                             tmp_path):
+    config = hub_only(small_hub, report_dir=str(tmp_path / "report"))
+    STOP.set()  # what the service's SIGTERM handler does; scheduler.shutdown(wait=True) then runs the queue
+    try:
+        for job_id in ("huggingface", "checks-and-report"):
+            nightly.run_job(job_id, config, db_file, day=date(2026, 11, 1), now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    finally:
+        STOP.clear()
+    assert small_hub.requests_to("/api/models") == [] and not db_file.exists() and not (tmp_path / "report").exists()
+
+
 def test_schedule_once_now_runs_each_job_once_and_exits(small_hub, db_file, tmp_path):
     write_config(tmp_path, "[modelscope]\nenabled = false\n[github]\nenabled = false\n")
     result = tracker("--db", str(db_file), "schedule", "--once-now", env={"HF_ENDPOINT": small_hub.url}, timeout=60)

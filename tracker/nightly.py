@@ -12,7 +12,7 @@ import duckdb
 
 from tracker import sources
 from tracker.collectors.records import first_line
-from tracker.collectors.waiting import StopRequested
+from tracker.collectors.waiting import STOP, StopRequested
 from tracker.config import Config
 from tracker.opening import connect_when_free
 from tracker.pipeline import CollectionFailed, Summary, collect
@@ -106,7 +106,12 @@ def summary_rows(report: NightReport) -> list[dict]:
 
 
 def run_job(job_id: str, config: Config, db_path: Path, *, day: date, now: datetime) -> None:
-    """One scheduled job: a source's collection (the snapshot of `day`), or the checks and report after them."""
+    """One scheduled job: a source's collection (the snapshot of `day`), or the checks and report after them.
+    None starts once a stop is asked for: at shutdown the scheduler still runs the jobs queued behind the
+    one in flight."""
+    if STOP.is_set():
+        log.info("%s: not started: stopping", job_id)
+        return
     if job_id in sources.SOURCE_NAMES:
         collect_sources(config, db_path, [job_id], day=day)
         return
