@@ -107,6 +107,23 @@ def test_schedule_runs_the_jobs_survives_a_failing_source_and_stops_cleanly_on_s
     assert ("huggingface", "running") not in statuses and ("github", "running") not in statuses
 
 
+EARLY_SIGTERM = """
+import os, signal, sys
+from tracker import schedule
+from tracker.config import Config
+from tracker.pipeline import request_stop
+signal.signal(signal.SIGTERM, request_stop)  # what `tracker` does first, before it reads its configuration
+os.kill(os.getpid(), signal.SIGTERM)         # so a SIGTERM now is taken by that handler, before the service's own
+sys.exit(schedule.serve(Config(), print))
+"""
+
+
+def test_a_sigterm_arriving_before_the_service_installs_its_handler_still_stops_it(tmp_path):
+    service = subprocess.run([sys.executable, "-c", EARLY_SIGTERM], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120)  # a guard against hanging: before the fix it waited forever
+    assert service.returncode == 0 and "received SIGTERM" in service.stderr and service.stdout == ""
+
+
 def test_once_a_stop_is_asked_for_no_job_starts_though_the_scheduler_still_runs_those_queued(small_hub, db_file,
                                                                                              tmp_path):
     config = hub_only(small_hub, report_dir=str(tmp_path / "report"))

@@ -46,21 +46,20 @@ def jobs(config: Config) -> list[tuple[str, str, str]]:
 
 def serve(config: Config, run_job: Callable[[str], None], once_now: bool = False) -> int:
     """Run the jobs on their triggers until SIGTERM/SIGINT (or, with once_now, each once, now)."""
-    stop = threading.Event()
     scheduler = _scheduler()
     pending = _add_jobs(scheduler, config, run_job, once_now)
     finished = threading.Semaphore(0)
     scheduler.add_listener(lambda event: finished.release(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-    _on_signals(stop)
+    _on_signals()
     scheduler.start()
     log.info("schedule: %s", "; ".join(f"{job.id} next at {job.next_run_time:%Y-%m-%d %H:%M:%S %Z}"
                                        for job in scheduler.get_jobs()))
     if once_now:
         for _ in range(pending):
-            while not finished.acquire(timeout=0.2) and not stop.is_set():
+            while not finished.acquire(timeout=0.2) and not STOP.is_set():
                 pass
     else:
-        stop.wait()
+        STOP.wait()  # STOP, not an event of its own: a signal the entry point's handler took before is not lost
     log.info("schedule: stopping; the job in flight finishes its page and commits")
     scheduler.shutdown(wait=True)
     return 0
@@ -82,11 +81,10 @@ def _add_jobs(scheduler: BackgroundScheduler, config: Config, run_job: Callable[
     return len(listed)
 
 
-def _on_signals(stop: threading.Event) -> None:
+def _on_signals() -> None:
     def handle(signum, frame) -> None:
         log.info("schedule: received %s", signal.Signals(signum).name)
-        STOP.set()  # a collection under way stops after its page, and wakes from any wait
-        stop.set()
+        STOP.set()  # the service stops; a collection under way stops after its page, and wakes from any wait
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
