@@ -18,7 +18,7 @@ from tracker.opening import connect_when_free
 from tracker.pipeline import CollectionFailed, Summary, collect
 from tracker.reports.check import CheckError, check_then_report
 from tracker.warehouse import sql
-from tracker.warehouse.db import WarehouseError
+from tracker.warehouse.db import WarehouseBusy, WarehouseError
 from tracker.warehouse.publish import OutputError
 
 log = logging.getLogger("tracker")
@@ -58,7 +58,7 @@ def _collect_one(db_path: Path, config: Config, name: str, on_page_for, day: dat
             summary = collect(db_path, source, on_page, snapshot_date=day, merge_wait=config.merge_wait)
     except CollectionFailed as error:  # the pipeline has logged why
         return error.summary
-    except (WarehouseError, StopRequested) as error:  # no run was begun: readers held the file, a stop, a bad file
+    except (WarehouseBusy, StopRequested) as error:  # no run was begun: readers held the file past merge_wait, a stop
         log.error("%s: %s", name, first_line(error))
         return Summary(name, None, "failed", 0, 0, 0.0, False, first_line(error))
     log.info("%s: %s pages, %s records in %.1fs (run %s%s)", name, summary.pages, summary.records,

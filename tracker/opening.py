@@ -17,7 +17,8 @@ OPEN_POLL = 0.5  # seconds between two tries to open a file another process hold
 
 def connect_when_free(path: Path, wait: float) -> duckdb.DuckDBPyConnection:
     """The file opened for writing, waiting (up to `wait` seconds, the configuration's merge_wait) while
-    readers hold it; raises WarehouseError past that, StopRequested when a stop is asked for meanwhile."""
+    readers hold it; raises WarehouseBusy past that, StopRequested when a stop is asked for meanwhile, and
+    WarehouseError for a file that is not a usable warehouse."""
     deadline, waited = time.monotonic() + wait, False
     while True:
         try:
@@ -28,7 +29,7 @@ def connect_when_free(path: Path, wait: float) -> duckdb.DuckDBPyConnection:
                          path, wait)
                 waited = True
             if time.monotonic() >= deadline:
-                raise db.WarehouseError(f"warehouse {path} stayed in use by another process for {wait:g}s "
+                raise db.WarehouseBusy(f"warehouse {path} stayed in use by another process for {wait:g}s "
                                         "(merge_wait)") from None
         if STOP.wait(OPEN_POLL):
             raise StopRequested("stopped by a signal while waiting for the warehouse")
