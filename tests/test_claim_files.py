@@ -69,7 +69,8 @@ MALFORMED = {  # what is wrong: (the .toml's edit, the .sql's edit)
     "sql": (same, lambda text: text.replace("SELECT", "SELEC", 1)),
     "[chart] with an unknown key": (lambda text: text.replace("log = true", 'log = true\ncolour = "red"'), same),
 }
-NAMED = {"toml": "broken.toml: not valid TOML", "toml with a list for its statement": "broken.toml: Expected `str`, got `array` - at `$.method`",
+NAMED = {"toml": "broken.toml: not valid TOML",
+         "toml with a list for its statement": "broken.toml: Expected `str`, got `array` - at `$.method`",
          "toml naming no registered rule": "broken.toml: rule 'guess' is not registered",
          "sql": "broken.sql failed: Parser Error",
          "[chart] with an unknown key": "broken.toml: Object contains unknown field `colour` - at `$.chart`"}

@@ -27,6 +27,16 @@ def write_config(tmp_path, text: str) -> None:
     (tmp_path / "tracker.toml").write_text(text)
 
 
+def hub_only(small_hub, **settings) -> Config:
+    """Hugging Face on the stand-in; the others disabled (GitHub, when named, unreachable)."""
+    config = Config()
+    config.huggingface.endpoint, config.modelscope.enabled, config.github.enabled = small_hub.url, False, False
+    config.github.api_url, config.github.retry_wait = UNREACHABLE, 0.01
+    for key, value in settings.items():
+        setattr(config, key, value)
+    return config
+
+
 def test_run_collects_every_enabled_source_and_a_failing_one_does_not_stop_the_others(small_hub, db_file, tmp_path):
     write_config(tmp_path, f'[modelscope]\nenabled = false\n[github]\napi_url = "{UNREACHABLE}"\nretry_wait = 0.01\n')
     result = tracker("--db", str(db_file), "run", "--format", "json", env={"HF_ENDPOINT": small_hub.url})
@@ -127,10 +137,11 @@ def test_a_sigterm_arriving_before_the_service_installs_its_handler_still_stops_
 def test_once_a_stop_is_asked_for_no_job_starts_though_the_scheduler_still_runs_those_queued(small_hub, db_file,
                                                                                              tmp_path):
     config = hub_only(small_hub, report_dir=str(tmp_path / "report"))
+    day, now = date(2026, 11, 1), datetime(2026, 11, 1, tzinfo=timezone.utc)
     STOP.set()  # what the service's SIGTERM handler does; scheduler.shutdown(wait=True) then runs the queue
     try:
         for job_id in ("huggingface", "checks-and-report"):
-            nightly.run_job(job_id, config, db_file, day=date(2026, 11, 1), now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+            nightly.run_job(job_id, config, db_file, day=day, now=now)
     finally:
         STOP.clear()
     assert small_hub.requests_to("/api/models") == [] and not db_file.exists() and not (tmp_path / "report").exists()
@@ -164,15 +175,6 @@ def test_a_runs_collection_checks_and_report_use_its_day_and_time_not_the_clock(
     assert rows(db_file, "SELECT DISTINCT snapshot_date FROM model_snapshots") == [(day,)]
     assert rows(db_file, "SELECT DISTINCT checked_at FROM claim_verdicts") == [(now.replace(tzinfo=None),)]
     assert "Generated 2026-11-01 06:30 UTC" in report.report_path.read_text(encoding="utf-8")
-
-
-def hub_only(small_hub, **settings) -> Config:
-    config = Config()
-    config.huggingface.endpoint, config.modelscope.enabled, config.github.enabled = small_hub.url, False, False
-    config.github.api_url, config.github.retry_wait = UNREACHABLE, 0.01
-    for key, value in settings.items():
-        setattr(config, key, value)
-    return config
 
 
 def test_a_reader_holding_the_warehouse_when_the_night_begins_delays_it_and_loses_nothing(small_hub, db_file,
