@@ -73,8 +73,8 @@ class ChartTable(msgspec.Struct, forbid_unknown_fields=True):
     count: bool = False
 
 
-class ClaimFile(msgspec.Struct):
-    """What a claim's .toml must hold, and of which kind; other keys are ignored."""
+class ClaimFile(msgspec.Struct, forbid_unknown_fields=True):
+    """What a claim's .toml holds, and of which kind: a key it does not know is a typo to name."""
 
     id: str
     section: str

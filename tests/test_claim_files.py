@@ -121,6 +121,8 @@ MALFORMED_TABLES = {  # what is wrong: (the .toml's edit, what the line says of 
                                      "Expected `array` of length 2, got 1 - at `$.chart.only`"),
     "rule a list": (lambda text: text.replace('rule = "catalogue-scale"', 'rule = ["catalogue-scale"]'),
                     "Expected `str`, got `array` - at `$.rule`"),
+    "a key misspelt": (lambda text: text.replace("optional_sources =", "optional_source =", 1),
+                       "Object contains unknown field `optional_source`"),
     "a source unknown": (lambda text: text.replace('"modelscope"]', '"modelscope", "gitee"]', 1),
                          "Invalid enum value 'gitee' - at `$.sources[1]`"),
 }
