@@ -281,8 +281,9 @@ def _lineage_check(page: httpx2.Response, read_pages) -> Check:
     items = _items(page)
     try:
         declared = len({edge["child_id"] for edge in read_pages([page.content])["lineage"]})
-    except CollectorError:
-        declared = 0
+    except CollectorError as error:  # a page not as the Hub documents it, or no scratch warehouse to read it in
+        return Check(HUB, "lineage shows as base_model:<relation>:<id> tags and cardData.base_model",
+                     f"page 1 could not be read: {first_line(error)}", "cannot read lineage from this page", False)
     return Check(HUB, "lineage shows as base_model:<relation>:<id> tags and cardData.base_model",
                  f"{declared} of {len(items)} listed models declare a base model",
                  "reads the tags and the card of every listed model", True)

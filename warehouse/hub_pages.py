@@ -12,11 +12,23 @@ from pathlib import Path
 import duckdb
 
 from tracker.collectors.huggingface_records import check_page
+from tracker.collectors.records import CollectorError, first_line
+from tracker.warehouse.errors import WarehouseError
 from tracker.warehouse import db, load, sql
 
 
 def read_pages(bodies: list[bytes]) -> dict[str, list[dict]]:
-    """The model and lineage rows of whole page bodies, each checked as a collection checks it."""
+    """The model and lineage rows of whole page bodies, each checked as a collection checks it.
+
+    Raises CollectorError for a malformed page, and for a scratch warehouse that cannot be made or read.
+    """
+    try:
+        return _read(bodies)
+    except (duckdb.Error, WarehouseError, OSError) as error:
+        raise CollectorError(f"the pages could not be read in a scratch warehouse: {first_line(error)}") from None
+
+
+def _read(bodies: list[bytes]) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="tracker-hf-page-") as folder:
         files: dict[str, list[str]] = {}
         for number, body in enumerate(bodies, 1):
