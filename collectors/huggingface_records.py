@@ -13,7 +13,7 @@ takes 9.9 (the 100k stand-in's pages, 2026-12-01).
 The same check tells the two kinds of page apart: one whose every field the warehouse keeps has the type
 the Hub documents (TYPED_PAGE_KIND, read with native types) and any other (PAGE_KIND, each field read as
 JSON and judged). Checking the types costs ~0.5 µs of CPU per model; reading a page natively saves ~7 µs
-(at 1,000,000 models: 6.0 s of CPU against 12.9 s; benchmarks/FINDINGS.md).
+(1,000,000 models read into typed items: 5.8 s of CPU against 13.0 s; benchmarks/FINDINGS.md).
 """
 
 from __future__ import annotations
