@@ -10,7 +10,7 @@ import httpx2
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
-from tracker.collectors.huggingface_records import HUB, PAGE_KIND, check_page
+from tracker.collectors.huggingface_records import HUB, check_page
 from tracker.collectors.paging import read_ahead
 from tracker.collectors.records import Check, CollectorError, Page, as_int, first_line, public_url, same_origin
 from tracker.collectors.waiting import MAX_WAIT_SECONDS, Deadline, pause
@@ -69,7 +69,8 @@ def fetch_model_pages(settings: Settings, resume_from: str | None = None) -> Ite
     with contextlib.closing(read_ahead(_responses(settings, resume_from))) as responses:
         for number, _, response, next_url in responses:
             body = response.content
-            yield Page({PAGE_KIND: [body]}, next_url, _total(response), check_page(body, number))
+            kind, count = check_page(body, number)
+            yield Page({kind: [body]}, next_url, _total(response), count)
 
 
 def _responses(settings: Settings, resume_from: str | None) -> Iterator[tuple]:
@@ -280,8 +281,9 @@ def _lineage_check(page: httpx2.Response, read_pages) -> Check:
     items = _items(page)
     try:
         declared = len({edge["child_id"] for edge in read_pages([page.content])["lineage"]})
-    except CollectorError:
-        declared = 0
+    except CollectorError as error:  # a page not as the Hub documents it, or no scratch warehouse to read it in
+        return Check(HUB, "lineage shows as base_model:<relation>:<id> tags and cardData.base_model",
+                     f"page 1 could not be read: {first_line(error)}", "cannot read lineage from this page", False)
     return Check(HUB, "lineage shows as base_model:<relation>:<id> tags and cardData.base_model",
                  f"{declared} of {len(items)} listed models declare a base model",
                  "reads the tags and the card of every listed model", True)

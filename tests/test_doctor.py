@@ -54,3 +54,12 @@ def test_a_refused_token_and_a_refused_expand_value_fail_the_doctor():
 def test_an_unreachable_hub_is_one_failed_check():
     code, found = doctor("huggingface", {"HF_ENDPOINT": "http://127.0.0.1:9"})
     assert code == 1 and [row["ok"] for row in found] == ["NO"]
+
+
+def test_a_sample_page_the_collector_could_not_read_fails_the_lineage_check_in_one_line():
+    with HubStandIn(GeneratedEcosystem(500, seed=1)) as hub:
+        hub.add_fault("status", path="/api/models", status=200, times=1, body=[{"id": 5, "tags": []}])
+        code, found = doctor("huggingface", {"HF_ENDPOINT": hub.url})
+    lineage = by_assumption(found, "lineage shows as")
+    assert code == 1 and lineage["ok"] == "NO"
+    assert lineage["observed"].startswith("page 1 could not be read: Hugging Face page 1, model 1: record has no 'id'")

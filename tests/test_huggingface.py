@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 from conftest import hf_source, rows, tracker
 from huggingface_hub import HfApi
-from tracker.collectors.huggingface_records import encode_page
+from tracker.collectors.huggingface_records import PAGE_KIND, TYPED_PAGE_KIND, check_page, encode_page
 from tracker.warehouse.hub_pages import read_pages
 from tracker.warehouse import db, staging
 
@@ -94,6 +94,29 @@ def test_fields_of_an_unexpected_type_become_null_and_unknown_fields_are_ignored
     [record] = read_pages([encode_page([{"id": "o/m", "downloads": "12", "likes": "many", "createdAt": 17,
                             "tags": "gguf", "brandNewField": {"x": 1}}])])["models"]
     assert (record["downloads"], record["likes"], record["created_at"], record["tags"]) == (12, None, None, [])
+
+
+DOCUMENTED_TYPES = [  # every field the warehouse keeps, in each form the Hub documents for it
+    {"id": "o/full", "author": "o", "createdAt": "2024-09-16T11:55:40.000Z", "lastModified": "2024-09-19T11:55:40",
+     "pipeline_tag": "text-generation", "library_name": "transformers", "gated": "auto", "private": False,
+     "downloads": 12, "downloadsAllTime": 2**40, "likes": 3,
+     "tags": ["license:mit", "base_model:a/x", "base_model:finetune:a/x", "base_model:quantized:b/y"],
+     "cardData": {"license": "apache-2.0", "base_model": ["a/x", " https://huggingface.co/c/z "],
+                  "base_model_relation": "merge", "datasets": ["d"]}},
+    {"id": "o/card", "author": "", "gated": True, "private": None, "tags": None,
+     "cardData": {"license": "", "base_model": "hf.co/a/x", "base_model_relation": "adapter"}},
+    {"id": "bare", "gated": False, "cardData": None, "createdAt": "2024-02-30T00:00:00Z"},
+]
+
+
+def test_a_model_reads_the_same_whether_or_not_every_field_of_its_page_has_its_documented_type():
+    typed = encode_page(DOCUMENTED_TYPES)
+    mixed = encode_page(DOCUMENTED_TYPES + [{"id": "o/odd", "downloads": "12"}])
+    assert [check_page(page, 1)[0] for page in (typed, mixed)] == [TYPED_PAGE_KIND, PAGE_KIND]
+    natively, as_json = read_pages([typed]), read_pages([mixed])
+    assert natively["models"] == [row for row in as_json["models"] if row["model_id"] != "o/odd"]
+    assert sorted(natively["lineage"], key=str) == sorted(as_json["lineage"], key=str)
+    assert len(natively["lineage"]) == 4
 
 
 def test_collecting_twice_on_the_same_day_gives_the_same_rows_as_once(small_hub, db_file):

@@ -153,9 +153,9 @@ def test_a_page_file_beyond_the_checkpoint_is_never_merged(small_hub, db_file):
     with pytest.raises(CollectionFailed):
         collect(db_file, hf_source(small_hub), stop_after_two, snapshot_date=FIRST)
     staged = staging.Staged(db_file, 1)
-    (staged.folder / "page-000004.huggingface_pages.json").write_text('[{"id": "stray/uncounted"}]')
-    assert [os.path.basename(f) for f in staged.files()["huggingface_pages"]] == [
-        "page-000001.huggingface_pages.json", "page-000002.huggingface_pages.json"]
+    (staged.folder / "page-000004.huggingface_typed_pages.json").write_text('[{"id": "stray/uncounted"}]')
+    assert [os.path.basename(f) for f in staged.files()["huggingface_typed_pages"]] == [
+        "page-000001.huggingface_typed_pages.json", "page-000002.huggingface_typed_pages.json"]
     assert collect(db_file, hf_source(small_hub), snapshot_date=FIRST).resumed
     assert rows(db_file, SNAPSHOT_DAYS) == [(FIRST, 3000)]
     assert rows(db_file, "SELECT count(*) FROM models WHERE model_id = 'stray/uncounted'") == [(0,)]

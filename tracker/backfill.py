@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from tracker.collectors.huggingface_records import PAGE_KIND, check_page, encode_page
+from tracker.collectors.huggingface_records import check_page, encode_page
 from tracker.collectors.huggingface_snapshots import NoSnapshotAtRevision, Snapshot, SnapshotsUnavailable, pick
 from tracker.collectors.records import Page
 from tracker.pipeline import CollectionFailed, Source, collect
@@ -85,7 +85,8 @@ def file_pages(path: Path, cursor: str | None, batch_rows: int) -> Iterator[Page
     merge by the collector's own reader."""
     for number, (items, offset) in enumerate(snapshot_files.batches(path, int(cursor or 0), batch_rows), 1):
         body = encode_page(items)
-        yield Page({PAGE_KIND: [body]}, str(offset), count=check_page(body, number))
+        kind, count = check_page(body, number)
+        yield Page({kind: [body]}, str(offset), count=count)
 
 
 def sha256(path: Path) -> str:

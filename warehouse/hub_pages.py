@@ -1,7 +1,7 @@
 """Hugging Face page bodies read into rows outside a run: the doctor's sample page, and the tests.
 
-The same reader as a run's merge (`load_staged_huggingface_pages.sql`), in a scratch warehouse that
-is gone afterwards; a collection reads its staged pages at its merge instead.
+The same readers as a run's merge (warehouse/load.py), in a scratch warehouse that is gone afterwards;
+a collection reads its staged pages at its merge instead.
 """
 
 from __future__ import annotations
@@ -11,21 +11,35 @@ from pathlib import Path
 
 import duckdb
 
-from tracker.collectors.huggingface_records import PAGE_KIND, check_page
-from tracker.warehouse import db, sql
+from tracker.collectors.huggingface_records import check_page
+from tracker.collectors.records import CollectorError, first_line
+from tracker.warehouse.errors import WarehouseError
+from tracker.warehouse import db, load, sql
 
 
 def read_pages(bodies: list[bytes]) -> dict[str, list[dict]]:
-    """The model and lineage rows of whole page bodies, each checked as a collection checks it."""
+    """The model and lineage rows of whole page bodies, each checked as a collection checks it.
+
+    Raises CollectorError for a malformed page, and for a scratch warehouse that cannot be made or read.
+    """
+    try:
+        return _read(bodies)
+    except (duckdb.Error, WarehouseError, OSError) as error:
+        raise CollectorError(f"the pages could not be read in a scratch warehouse: {first_line(error)}") from None
+
+
+def _read(bodies: list[bytes]) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="tracker-hf-page-") as folder:
-        files = []
+        files: dict[str, list[str]] = {}
         for number, body in enumerate(bodies, 1):
-            check_page(body, number)
-            files.append(Path(folder) / f"page-{number:06d}.{PAGE_KIND}.json")
-            files[-1].write_bytes(body)
+            kind, _ = check_page(body, number)
+            path = Path(folder) / f"page-{number:06d}.{kind}.json"
+            path.write_bytes(body)
+            files.setdefault(kind, []).append(str(path))
         con = db.connect(Path(folder) / "scratch.duckdb")
         try:
-            sql.run(con, "load_staged_huggingface_pages", files=[str(f) for f in files], run_id=0)
+            for kind, paths in files.items():
+                load.load_staged(con, 0, kind, paths)
             return {"models": _rows(sql.run(con, "staged_model_rows")),
                     "lineage": _rows(sql.run(con, "staged_lineage_rows"))}
         finally:

@@ -14,11 +14,13 @@ from tracker.warehouse import sql
 from tracker.warehouse.runs import Run
 from tracker.warehouse.staging import Staged
 
-# A collector's record kind -> the .sql loading its staged pages (one per kind: each lands in its own table).
+# A collector's record kind -> the .sql files loading its staged pages into the landing tables, in order.
 LOAD_QUERIES = {
-    "models": "load_staged_models", "lineage": "load_staged_lineage", "readme_reads": "load_staged_readme_reads",
-    "repos": "load_staged_repos", "owners": "load_staged_owners", "search_counts": "load_staged_search_counts",
-    "huggingface_pages": "load_staged_huggingface_pages",
+    "models": ("load_staged_models",), "lineage": ("load_staged_lineage",),
+    "readme_reads": ("load_staged_readme_reads",), "repos": ("load_staged_repos",),
+    "owners": ("load_staged_owners",), "search_counts": ("load_staged_search_counts",),
+    "huggingface_pages": ("load_staged_huggingface_pages", "stage_huggingface_items"),
+    "huggingface_typed_pages": ("load_staged_huggingface_typed_pages", "stage_huggingface_items"),
 }
 
 
@@ -33,7 +35,7 @@ def merge_run(con: duckdb.DuckDBPyConnection, run: Run, staged: Staged, merge_qu
     try:
         record_checkpoint(con, run)
         for kind, paths in staged.files().items():
-            sql.run(con, load_query(kind), run_id=run.run_id, files=paths)
+            load_staged(con, run.run_id, kind, paths)
         sql.run(con, merge_query, run_id=run.run_id, snapshot_date=run.snapshot_date)
         if complete and full_catalog:
             sql.run(con, "mark_gone_models", run_id=run.run_id, snapshot_date=run.snapshot_date)
@@ -49,11 +51,12 @@ def record_checkpoint(con: duckdb.DuckDBPyConnection, run: Run) -> None:
             catalog_total=run.catalog_total)
 
 
-def load_query(kind: str) -> str:
-    """The .sql loading a record kind's staged files into its landing table."""
+def load_staged(con: duckdb.DuckDBPyConnection, run_id: int, kind: str, paths: list[str]) -> None:
+    """A record kind's staged files into the landing tables."""
     if kind not in LOAD_QUERIES:
         raise ValueError(f"staged pages of an unknown record kind {kind!r}: warehouse/load.py has no query for it")
-    return LOAD_QUERIES[kind]
+    for query in LOAD_QUERIES[kind]:
+        sql.run(con, query, run_id=run_id, files=paths)
 
 
 def clear_staging(con: duckdb.DuckDBPyConnection, run_id: int) -> None:

@@ -39,7 +39,8 @@ def _write_body(path: Path, bodies: list[bytes], page: int) -> None:
 
 # format -> writer of one page's rows of a kind; a new page format is one more entry.
 WRITERS: dict[str, Callable[[Path, list, int], None]] = {"parquet": _write_parquet, "json": _write_body}
-KIND_FORMAT: dict[str, str] = {"huggingface_pages": "json"}  # a record kind staged other than as Parquet
+# a record kind staged other than as Parquet
+KIND_FORMAT: dict[str, str] = {"huggingface_pages": "json", "huggingface_typed_pages": "json"}
 
 
 @dataclass
