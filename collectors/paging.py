@@ -6,6 +6,8 @@ import queue
 import threading
 from typing import Iterator, TypeVar
 
+from tracker.collectors.waiting import STOP, StopRequested
+
 Item = TypeVar("Item")
 POLL_SECONDS = 0.1  # how soon a waiting worker notices that the consumer has gone
 
@@ -18,7 +20,8 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
     than usual, on either side, does not stall the other (measured: at 50 ms per page, one page
     ahead gave (b)/(a) 1.36 at 1M, two 1.19-1.27). An error of `items` arrives in its place, after
     the items before it. Once the consumer stops (or closes this generator), the worker asks for
-    no further item.
+    no further item. A stop request ends the wait for the next item at once, in any thread (a
+    scheduled job runs outside the main thread, where no signal handler can interrupt it).
     """
     handoff: queue.Queue = queue.Queue(maxsize=1)
     consumer_gone = threading.Event()
@@ -45,7 +48,7 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
     threading.Thread(target=produce, name="read-ahead", daemon=True).start()
     try:
         while True:
-            kind, item = handoff.get()
+            kind, item = _next(handoff)
             if kind == "end":
                 return
             if kind == "error":
@@ -56,3 +59,12 @@ def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
             yield item
     finally:
         consumer_gone.set()
+
+
+def _next(handoff: queue.Queue) -> tuple:
+    while True:
+        try:
+            return handoff.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if STOP.is_set():
+                raise StopRequested("stopped by a signal while waiting for the next page; the next run resumes here")

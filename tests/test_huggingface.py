@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import sys
 import time
 from datetime import date, datetime
@@ -242,3 +243,33 @@ def test_a_card_that_names_its_relation_gives_that_relation():
                        {"id": "u/r", "cardData": {"base_model": ["a/x"], "base_model_relation": "sideways"}}])])
     assert {(e["child_id"], e["parent_id"], e["relation"], e["provenance"]) for e in page["lineage"]} == {
         ("u/q", "Qwen/Qwen2.5-7B", "quantized", "card"), ("u/r", "a/x", "unknown", "card")}
+
+
+def test_a_stop_ends_a_collection_waiting_on_a_stalled_hub_at_once_even_outside_the_main_thread(db_file):
+    from tracker.collectors.waiting import STOP
+
+    asked, staged, release, finished, outcome = (threading.Event(), threading.Event(), threading.Event(),
+                                                 threading.Event(), {})
+    with HubStandIn(GeneratedEcosystem(3_000, seed=7)) as hub:
+        hub.add_fault("delay", path="/api/models", after=1, seconds=0, times=1,
+                      on_hit=lambda: (asked.set(), release.wait(120)))
+
+        def scheduled_job():  # as under `tracker schedule`: no signal handler can interrupt this thread
+            try:
+                collect(db_file, hf_source(hub, timeout=600), lambda run, page: staged.set(),
+                        snapshot_date=date(2025, 3, 1))
+            except CollectionFailed as error:
+                outcome["error"] = str(error)
+            finally:
+                finished.set()
+
+        threading.Thread(target=scheduled_job, daemon=True).start()
+        try:
+            assert asked.wait(120) and staged.wait(120)  # page 1 is staged, page 2 stalls on the hub
+            STOP.set()  # what the service's SIGTERM handler does
+            assert finished.wait(120) and not release.is_set()  # the hub is still stalled: the stop ended it
+        finally:
+            release.set()
+            STOP.clear()
+    assert "stopped by a signal" in outcome["error"]
+    assert rows(db_file, "SELECT status, pages FROM runs") == [("failed", 1)]

@@ -14,8 +14,9 @@ from typing import Callable, Iterator
 
 import duckdb
 
+from tracker import opening
 from tracker.config import Config
-from tracker.collectors.records import CatalogueIncomplete, CollectorError, Page
+from tracker.collectors.records import CatalogueIncomplete, Page
 from tracker.collectors.waiting import STOP, StopRequested
 from tracker.warehouse import db, load, runs, sql, staging
 from tracker.warehouse.runs import Run
@@ -46,7 +47,7 @@ class CollectionFailed(Exception):
 @dataclass
 class Summary:
     source: str
-    run_id: int
+    run_id: int | None  # None: no run was begun
     status: str
     pages: int
     records: int
@@ -103,7 +104,6 @@ def _pages(pages: Iterator[Page]) -> Iterator[Page]:
 
 
 MERGE_WAIT = Config.merge_wait  # seconds the run-end merge waits for readers to let go of the file
-OPEN_POLL = 0.5     # seconds between two tries to open a file another process holds
 
 
 class _Warehouse:
@@ -128,21 +128,12 @@ class _Warehouse:
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         """The file opened for writing, waiting (up to `wait`, a stop request ends it) while readers hold it."""
-        deadline, waited = time.monotonic() + self.wait, False
-        while True:
-            try:
-                return db.connect(self.path)
-            except db.WarehouseBusy:
-                if not waited:
-                    log.info("warehouse %s is open in another process: waiting for it (at most %gs, merge_wait)",
-                             self.path, self.wait)
-                    waited = True
-                if time.monotonic() >= deadline:
-                    raise db.WarehouseError(f"warehouse {self.path} stayed in use by another process for "
-                                            f"{self.wait:g}s (merge_wait); the staged pages are kept for the "
-                                            "next run") from None
-            if STOP.wait(OPEN_POLL):
-                raise StopRequested("stopped by a signal while waiting for the warehouse; the next run resumes here")
+        try:
+            return opening.connect_when_free(self.path, self.wait)
+        except db.WarehouseBusy as error:
+            raise db.WarehouseBusy(f"{error}; the staged pages are kept for the next run") from None
+        except StopRequested as error:
+            raise StopRequested(f"{error}; the next run resumes here") from None
 
 
 def collect(warehouse: Path | str | duckdb.DuckDBPyConnection, source: Source,
