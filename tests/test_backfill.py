@@ -149,6 +149,19 @@ def test_an_older_snapshot_loaded_after_a_newer_one_changes_no_model_metadata_or
     assert warehouse(db_file) == warehouse(in_order)
 
 
+def test_a_snapshot_backfilled_between_two_days_splits_the_period_that_spanned_it(tmp_path, db_file):
+    backfill(db_file, "--from", str(snapshot_folder(tmp_path / "outer", days=(D1, D3))))
+    assert warehouse(db_file)["periods"] == [
+        ("a/base", D1, D3, 100, None), ("b/ft", D1, D3, None, "missing")]
+    backfill(db_file, "--from", str(snapshot_folder(tmp_path / "middle", days=(D2,))))
+    # The rows of D3 now start their periods on D2 (d/new's D3 row gains its first period).
+    assert warehouse(db_file)["periods"] == [
+        ("a/base", D1, D2, 60, None), ("a/base", D2, D3, 40, None),
+        ("b/ft", D1, D2, -10, "negative"), ("b/ft", D2, D3, None, "missing"),
+        ("d/new", D2, D3, 20, None),
+    ]
+
+
 def test_a_second_backfill_adds_nothing(tmp_path, db_file):
     folder = snapshot_folder(tmp_path / "snapshots")
     backfill(db_file, "--from", str(folder))
