@@ -13,7 +13,7 @@ ORDER BY hub, model_id;
 -- name: first_day
 -- The first snapshot day, in model_key order.
 INSERT INTO model_snapshot_facts
-SELECT m.model_key, $first, g.downloads, g.downloads_all_time, g.likes
+SELECT m.model_key, $first, g.downloads, g.downloads_all_time, g.likes, NULL, NULL
 FROM generated_models g JOIN models m USING (hub, model_id)
 ORDER BY m.model_key;
 
@@ -34,12 +34,15 @@ ORDER BY d.day, h.hub;
 -- Day $day after the first, from the first day's rows (its zonemap keeps the scan to the first row groups),
 -- appended in model_key order as merge_staged_models.sql does. Deterministic per (model_key, day):
 -- downloads (trailing 30 days) the first day's value +-10 %, all-time downloads growing by a thirtieth of it
--- a day, likes +1 % a day (small counts stay put).
+-- a day, likes +1 % a day (small counts stay put). Each row's period (migration 013) is the day before,
+-- its difference that day's growth, as the merge would write them.
 INSERT INTO model_snapshot_facts
 SELECT model_key, snapshot_date + $day::INTEGER,
        greatest(0, downloads + ((hash(model_key, $day) % 21)::BIGINT - 10) * downloads // 100),
        downloads_all_time + $day * downloads // 30,
-       likes + ($day * likes) // 100
+       likes + ($day * likes) // 100,
+       snapshot_date + ($day - 1)::INTEGER,
+       $day * downloads // 30 - ($day - 1) * downloads // 30
 FROM model_snapshot_facts
 WHERE snapshot_date = $first
 ORDER BY model_key;

@@ -149,6 +149,44 @@ def test_an_older_snapshot_loaded_after_a_newer_one_changes_no_model_metadata_or
     assert warehouse(db_file) == warehouse(in_order)
 
 
+def test_a_snapshot_backfilled_between_two_days_splits_the_period_that_spanned_it(tmp_path, db_file):
+    backfill(db_file, "--from", str(snapshot_folder(tmp_path / "outer", days=(D1, D3))))
+    assert warehouse(db_file)["periods"] == [
+        ("a/base", D1, D3, 100, None), ("b/ft", D1, D3, None, "missing")]
+    backfill(db_file, "--from", str(snapshot_folder(tmp_path / "middle", days=(D2,))))
+    # The rows of D3 now start their periods on D2 (d/new's D3 row gains its first period).
+    assert warehouse(db_file)["periods"] == [
+        ("a/base", D1, D2, 60, None), ("a/base", D2, D3, 40, None),
+        ("b/ft", D1, D2, -10, "negative"), ("b/ft", D2, D3, None, "missing"),
+        ("d/new", D2, D3, 20, None),
+    ]
+
+
+def test_a_model_absent_from_the_snapshot_between_two_is_a_gap_counted_apart(tmp_path, db_file):
+    child = ["base_model:a/base", "base_model:finetune:a/base"]
+    listed = {D1: [row("a/base", 100), row("b/ft", 50, tags=child)], D2: [row("b/ft", 55, tags=child)],
+              D3: [row("a/base", 130), row("b/ft", 70, tags=child)]}
+    for day, records in listed.items():
+        (tmp_path / day.isoformat()).mkdir()
+        pq.write_table(pa.Table.from_pylist(records), tmp_path / day.isoformat() / "models.parquet")
+    backfill(db_file, "--from", str(tmp_path))
+    assert warehouse(db_file)["periods"] == [("a/base", D1, D3, 30, "gap"), ("b/ft", D1, D2, 5, None),
+                                             ("b/ft", D2, D3, 15, None)]
+    con = db.connect(db_file)
+    resolve_families(con)
+    periods = trends.query(con, "downloads_by_family_period").drop(columns="snapshot_date")
+    con.close()
+    family = {"family": "a", "hub": "huggingface", "negative_downloads": 0}
+    assert periods.astype(object).where(periods.notna(), None).to_dict("records") == [
+        {**family, "period_start": pd.Timestamp(D1), "period_end": pd.Timestamp(D2), "downloads": 5, "models": 1,
+         "flagged_models": 0},
+        {**family, "period_start": pd.Timestamp(D1), "period_end": pd.Timestamp(D3), "downloads": None, "models": 0,
+         "flagged_models": 1},
+        {**family, "period_start": pd.Timestamp(D2), "period_end": pd.Timestamp(D3), "downloads": 15, "models": 1,
+         "flagged_models": 0},
+    ]
+
+
 def test_a_second_backfill_adds_nothing(tmp_path, db_file):
     folder = snapshot_folder(tmp_path / "snapshots")
     backfill(db_file, "--from", str(folder))

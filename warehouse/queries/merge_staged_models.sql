@@ -43,10 +43,40 @@ FROM run_models r JOIN models m ON m.hub = r.hub AND m.model_id = r.model_id;
 DELETE FROM model_snapshot_facts
 WHERE snapshot_date = $snapshot_date AND model_key IN (SELECT model_key FROM run_keys);
 
+-- The period each row covers (migration 013): the model's previous snapshot, mostly the hub's snapshot day
+-- before this one (read through that day's zonemap); a model absent from that day but seen before it is
+-- looked for further back. A model first seen today has none.
+CREATE OR REPLACE TEMP TABLE run_previous AS
+SELECT f.model_key, f.snapshot_date AS period_start, f.downloads_all_time AS previous_all_time
+FROM model_snapshot_facts f
+SEMI JOIN run_keys k USING (model_key)
+WHERE f.snapshot_date = (SELECT max(snapshot_date) FROM hub_snapshot_counts
+                         WHERE snapshot_date < $snapshot_date AND hub IN (SELECT hub FROM run_keys));
+
+INSERT INTO run_previous
+SELECT f.model_key, max(f.snapshot_date), arg_max(f.downloads_all_time, f.snapshot_date)
+FROM model_snapshot_facts f
+SEMI JOIN (SELECT k.model_key FROM run_keys k JOIN models m USING (model_key)
+           WHERE m.first_seen < $snapshot_date AND k.model_key NOT IN (SELECT model_key FROM run_previous)) r
+     USING (model_key)
+WHERE f.snapshot_date < $snapshot_date
+GROUP BY f.model_key;
+
 INSERT INTO model_snapshot_facts
-SELECT model_key, $snapshot_date, downloads, downloads_all_time, likes
-FROM run_keys
-ORDER BY model_key;
+SELECT k.model_key, $snapshot_date, k.downloads, k.downloads_all_time, k.likes,
+       p.period_start, k.downloads_all_time - p.previous_all_time
+FROM run_keys k LEFT JOIN run_previous p USING (model_key)
+ORDER BY k.model_key;
+
+-- An older snapshot than some (a backfill, or a day merged again): each model's next row now starts its
+-- period here. That row is the one after this day whose period began on or before it (or had none).
+UPDATE model_snapshot_facts
+SET period_start = $snapshot_date, downloads_period = model_snapshot_facts.downloads_all_time - k.downloads_all_time
+FROM run_keys k
+WHERE model_snapshot_facts.model_key = k.model_key AND model_snapshot_facts.snapshot_date > $snapshot_date
+  AND (model_snapshot_facts.period_start IS NULL OR model_snapshot_facts.period_start <= $snapshot_date);
+
+DROP TABLE run_previous;
 
 -- The day's count of each hub this run wrote, recounted from the facts (migration 012); the day's rows only.
 DELETE FROM hub_snapshot_counts
