@@ -1,8 +1,9 @@
 """A Hugging Face Hub listing page: checked as it arrives, staged as the bytes it came as, read in SQL.
 
-One reader of a Hub record, wherever it comes from (the collector's pages, a backfilled snapshot file's
-batches, the doctor's sample page): `warehouse/queries/load_staged_huggingface_pages.sql` turns staged
-page bodies into model and lineage rows at the run's merge, with DuckDB's JSON reader.
+One reading of a Hub record, wherever it comes from (the collector's pages, a backfilled snapshot file's
+batches, the doctor's sample page): at the run's merge, DuckDB reads the staged page bodies
+(`warehouse/queries/load_staged_huggingface_typed_pages.sql` or `load_staged_huggingface_pages.sql`, see
+below) and `stage_huggingface_items.sql` turns them into model and lineage rows.
 
 A page is checked on arrival with msgspec against the one shape the reader relies on (a JSON array of
 objects, each with a non-empty string `id`), so a malformed page fails the run at that page and the
@@ -71,10 +72,12 @@ def check_page(body: bytes, number: int) -> tuple[str, int]:
     of models with ids."""
     try:
         return TYPED_PAGE_KIND, len(_TYPED_PAGE.decode(body))
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         pass
     try:
         return PAGE_KIND, len(_PAGE.decode(body))
+    except RecursionError:  # a card is the model's own YAML: it may nest without end
+        raise CollectorError(f"Hugging Face page {number} is nested too deeply to read") from None
     except msgspec.ValidationError as error:
         raise CollectorError(_invalid(str(error), number)) from None
     except msgspec.DecodeError as error:

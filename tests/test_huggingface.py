@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pytest
 from conftest import hf_source, rows, tracker
 from huggingface_hub import HfApi
+from tracker.collectors.records import CollectorError
 from tracker.collectors.huggingface_records import PAGE_KIND, TYPED_PAGE_KIND, check_page, encode_page
 from tracker.warehouse.hub_pages import read_pages
 from tracker.warehouse import db, staging
@@ -118,6 +119,15 @@ def test_a_model_reads_the_same_whether_or_not_every_field_of_its_page_has_its_d
     assert natively["models"] == [row for row in as_json["models"] if row["model_id"] != "o/odd"]
     assert sorted(natively["lineage"], key=str) == sorted(as_json["lineage"], key=str)
     assert len(natively["lineage"]) == 4
+
+
+def test_a_card_naming_a_key_twice_reads_as_its_first_and_a_page_nested_without_end_is_one_error():
+    twice = b'[{"id": "u/q", "cardData": {"base_model": "a/x", "base_model": ["b/y"]}}]'
+    assert check_page(twice, 1)[0] == TYPED_PAGE_KIND
+    assert [(e["parent_id"], e["provenance"]) for e in read_pages([twice])["lineage"]] == [("a/x", "card")]
+    deep = b'[{"id": "u/q", "cardData": ' + b'{"x": ' * 5000 + b'1' + b'}' * 5000 + b'}]'
+    with pytest.raises(CollectorError, match="^Hugging Face page 3 is nested too deeply to read$"):
+        check_page(deep, 3)
 
 
 def test_collecting_twice_on_the_same_day_gives_the_same_rows_as_once(small_hub, db_file):
