@@ -187,6 +187,19 @@ def test_a_model_absent_from_the_snapshot_between_two_is_a_gap_counted_apart(tmp
     ]
 
 
+def test_a_period_after_a_snapshot_without_the_all_time_count_is_missing_however_far_back_it_starts(
+        tmp_path, db_file):
+    d4 = date(2025, 1, 26)
+    listed = {D1: [row("a/base", 100)], D2: [row("a/base", None)], D3: [row("b/other", 5)],
+              d4: [row("a/base", 130), row("b/other", 9)]}
+    for day, records in listed.items():
+        (tmp_path / day.isoformat()).mkdir()
+        pq.write_table(pa.Table.from_pylist(records), tmp_path / day.isoformat() / "models.parquet")
+    backfill(db_file, "--from", str(tmp_path))
+    assert [p for p in warehouse(db_file)["periods"] if p[0] == "a/base"] == [
+        ("a/base", D1, D2, None, "missing"), ("a/base", D2, d4, None, "missing")]
+
+
 def test_a_second_backfill_adds_nothing(tmp_path, db_file):
     folder = snapshot_folder(tmp_path / "snapshots")
     backfill(db_file, "--from", str(folder))

@@ -9,7 +9,7 @@
 CREATE TABLE model_snapshot_facts_013 (
     model_key          INTEGER NOT NULL,
     snapshot_date      DATE NOT NULL,
-    downloads          BIGINT,                 -- the hub's trailing 30-day count (HF) or all-time (ModelScope)
+    downloads          BIGINT,                 -- the hub's trailing 30-day count (HF; ModelScope has none: 006)
     downloads_all_time BIGINT,
     likes              INTEGER,
     period_start       DATE,                   -- the model's previous snapshot; NULL on its first

@@ -54,7 +54,7 @@ WHERE f.snapshot_date = (SELECT max(snapshot_date) FROM hub_snapshot_counts
                          WHERE snapshot_date < $snapshot_date AND hub IN (SELECT hub FROM run_keys));
 
 INSERT INTO run_previous
-SELECT f.model_key, max(f.snapshot_date), arg_max(f.downloads_all_time, f.snapshot_date)
+SELECT f.model_key, max(f.snapshot_date), arg_max_null(f.downloads_all_time, f.snapshot_date)
 FROM model_snapshot_facts f
 SEMI JOIN (SELECT k.model_key FROM run_keys k JOIN models m USING (model_key)
            WHERE m.first_seen < $snapshot_date AND k.model_key NOT IN (SELECT model_key FROM run_previous)) r
