@@ -16,6 +16,12 @@ class StopRequested(CollectorError):
     """A stop was asked for (SIGTERM, Ctrl-C) while the collector was waiting or reading."""
 
 
+def stop_from_signal_handler() -> None:
+    """STOP.set() for a signal handler: from a thread of its own, since the handler may have interrupted
+    the main thread inside STOP.wait() while it held the lock that set() takes."""
+    threading.Thread(target=STOP.set, name="stop", daemon=True).start()
+
+
 def pause(seconds: float, why: str, ceiling: float = MAX_WAIT_SECONDS, key: str = "max_wait") -> None:
     """Sleep `seconds` for the reason `why`, unless that is over `ceiling` (the configuration's `key`) or a
     stop is asked for meanwhile."""

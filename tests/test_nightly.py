@@ -147,6 +147,22 @@ def test_once_a_stop_is_asked_for_no_job_starts_though_the_scheduler_still_runs_
     assert small_hub.requests_to("/api/models") == [] and not db_file.exists() and not (tmp_path / "report").exists()
 
 
+def test_once_a_stop_is_asked_for_tracker_run_begins_no_further_source_and_runs_no_checks(small_hub, db_file,
+                                                                                          tmp_path):
+    config = hub_only(small_hub, report_dir=str(tmp_path / "report"))
+    day, now = date(2026, 11, 1), datetime(2026, 11, 1, tzinfo=timezone.utc)
+    STOP.set()  # what the entry point's SIGTERM handler does while an earlier source runs
+    try:
+        report = nightly.collect_sources(config, db_file, ["huggingface"], day=day)
+        nightly.check_and_report(config, db_file, report, day=day, now=now)
+    finally:
+        STOP.clear()
+    assert [(s.source, s.status, s.error) for s in report.collections] == [
+        ("huggingface", "failed", "not started: stopping")]
+    assert report.failed_sources == ["huggingface"] and report.check_error == "not started: stopping"
+    assert small_hub.requests_to("/api/models") == [] and not db_file.exists() and not (tmp_path / "report").exists()
+
+
 def test_schedule_once_now_runs_each_job_once_and_exits(small_hub, db_file, tmp_path):
     write_config(tmp_path, "[modelscope]\nenabled = false\n[github]\nenabled = false\n")
     result = tracker("--db", str(db_file), "schedule", "--once-now", env={"HF_ENDPOINT": small_hub.url}, timeout=60)

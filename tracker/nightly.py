@@ -43,7 +43,11 @@ def collect_sources(config: Config, db_path: Path, names: list[str], on_page_for
     `on_page_for(name)` gives a context manager yielding the per-page callback (a progress bar)."""
     report = NightReport()
     for name in names:
-        report.collections.append(_collect_one(db_path, config, name, on_page_for, day))
+        if STOP.is_set():  # a stop ends the night: no further source begins
+            log.warning("%s: not started: stopping", name)
+            report.collections.append(Summary(name, None, "failed", 0, 0, 0.0, False, "not started: stopping"))
+        else:
+            report.collections.append(_collect_one(db_path, config, name, on_page_for, day))
         if report.collections[-1].status != "succeeded":
             report.failed_sources.append(name)
     return report
@@ -75,6 +79,10 @@ def stale_sources(config: Config, con: duckdb.DuckDBPyConnection, day: date) -> 
 def check_and_report(config: Config, db_path: Path, report: NightReport, *, day: date, now: datetime) -> NightReport:
     """Judge every claim on what the warehouse holds (at `now`, the run of `day`), then write the report;
     note stale sources and changed verdicts."""
+    if STOP.is_set():
+        report.check_error = "not started: stopping"
+        log.warning("checks %s", report.check_error)
+        return report
     try:
         con = connect_when_free(db_path, config.merge_wait)
     except (WarehouseError, StopRequested) as error:

@@ -17,7 +17,7 @@ import duckdb
 from tracker import opening
 from tracker.config import Config
 from tracker.collectors.records import CatalogueIncomplete, Page
-from tracker.collectors.waiting import STOP, StopRequested
+from tracker.collectors.waiting import STOP, StopRequested, stop_from_signal_handler
 from tracker.warehouse import db, load, runs, sql, staging
 from tracker.warehouse.runs import Run
 from tracker.warehouse.staging import Checkpoint, Staged
@@ -78,7 +78,7 @@ def request_stop(signum=None, frame=None) -> None:
     """SIGTERM/Ctrl-C: every wait wakes; a run waiting on the network stops at once, else after the
     page being stored. Its committed pages are kept and the next run resumes from them."""
     log.warning("received %s: stopping", signal_name(signum))
-    STOP.set()
+    stop_from_signal_handler()
     if _Waiting.now:
         raise StopRequested("stopped by a signal while waiting for the next page; the next run resumes here")
 
@@ -130,8 +130,6 @@ class _Warehouse:
         """The file opened for writing, waiting (up to `wait`, a stop request ends it) while readers hold it."""
         try:
             return opening.connect_when_free(self.path, self.wait)
-        except db.WarehouseBusy as error:
-            raise db.WarehouseBusy(f"{error}; the staged pages are kept for the next run") from None
         except StopRequested as error:
             raise StopRequested(f"{error}; the next run resumes here") from None
 
@@ -172,6 +170,8 @@ def _collect(warehouse: _Warehouse, source: Source, on_page, day: date) -> Summa
     except (Exception, KeyboardInterrupt) as error:  # readers held the file too long, a stop, a full disk
         # a warehouse that could not be opened keeps the run `running`: the next run goes on from it
         held_off = isinstance(error, (db.WarehouseError, StopRequested))
+        if isinstance(error, db.WarehouseBusy):
+            error = db.WarehouseBusy(f"{error}; the staged pages are kept for the next run")
         raise _failed(None if held_off else warehouse, source, run, staged, started, error) from error
     staged.remove()
     return summary

@@ -16,7 +16,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from tracker import sources
 from tracker.config import Config, ConfigError
-from tracker.collectors.waiting import STOP
+from tracker.collectors.waiting import STOP, stop_from_signal_handler
 
 log = logging.getLogger("tracker")
 # A job that could not start on time (the machine slept) still runs if it is at most this late;
@@ -84,7 +84,7 @@ def _add_jobs(scheduler: BackgroundScheduler, config: Config, run_job: Callable[
 def _on_signals() -> None:
     def handle(signum, frame) -> None:
         log.info("schedule: received %s", signal.Signals(signum).name)
-        STOP.set()  # the service stops; a collection under way stops after its page, and wakes from any wait
+        stop_from_signal_handler()  # the service stops; a collection under way stops after its page, and wakes from any wait
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
