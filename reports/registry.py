@@ -106,7 +106,8 @@ def _load(extra: str | None) -> dict[str, Claim]:
     for folder, shown in zip(claims_folders(), ("reports/claims", extra)):
         if not folder.is_dir():
             raise RegistryError(f"{CLAIMS_DIR_VARIABLE}={folder} is not a folder")
-        found |= {p.name[:-5]: (folder, shown) for p in folder.iterdir() if p.name.endswith(".toml")}
+        with _named(shown if shown == "reports/claims" else f"{CLAIMS_DIR_VARIABLE}={folder}"):
+            found |= {p.name[:-5]: (folder, shown) for p in folder.iterdir() if p.name.endswith(".toml")}
     return {name: _claim(name, *found[name]) for name in sorted(found)}
 
 
