@@ -1,7 +1,8 @@
 -- Staged page bodies whose every field has the type the Hub documents (the collector checked each page
 -- as it arrived: huggingface_records.check_page), read with native types: the fast road, and the usual
--- one. The card stays JSON: a card is the model's own YAML, and a key twice in it fails a native read. They become the same typed `hf_items` as load_staged_huggingface_pages.sql makes of any other page,
--- for stage_huggingface_items.sql to fold in. Such a page has no `baseModels` (the listing cannot expand it).
+-- one. They become the same typed `hf_items` as load_staged_huggingface_pages.sql makes of any other page,
+-- for stage_huggingface_items.sql to fold in. Such a page has no `baseModels` (the listing cannot expand
+-- it). The card stays JSON: it is the model's own YAML, and a key named twice in it fails a native read.
 CREATE OR REPLACE TEMP TABLE hf_items AS
 SELECT regexp_extract(filename, 'page-([0-9]+)[.][^/]*$', 1)::INTEGER AS page, id AS model_id,
        author, createdAt AS created_at, lastModified AS last_modified, pipeline_tag, library_name,
