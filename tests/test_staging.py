@@ -174,3 +174,22 @@ def test_a_second_collector_is_refused_at_once_while_the_first_holds_only_its_lo
     assert second.returncode == 3 and second.stderr.count("\n") == 1
     assert f"warehouse {db_file} is in use by another tracker process (process {os.getpid()})" in second.stderr
     assert rows(db_file, "SELECT status, records FROM runs") == [("succeeded", 3000)]
+
+
+def test_a_day_whose_staged_pages_cannot_be_merged_is_kept_and_the_next_day_is_collected(small_hub, db_file,
+                                                                                         on_log):
+    def stop_after_two(run, page):
+        if run.pages == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(CollectionFailed):
+        collect(db_file, hf_source(small_hub), stop_after_two, snapshot_date=FIRST)
+    staged = staging.Staged(db_file, 1)
+    (staged.folder / "page-000002.huggingface_typed_pages.json").write_bytes(b"[{")  # damaged on disk since
+    kept = on_log("run 1 of 2025-07-01 could not be merged; its staged pages are kept for the next run")
+    summary = collect(db_file, hf_source(small_hub), snapshot_date=SECOND)
+    assert kept.seen.is_set()
+    assert (summary.status, summary.records) == ("succeeded", 3000)
+    assert rows(db_file, SNAPSHOT_DAYS) == [(FIRST, 2000), (SECOND, 3000)]  # the first day as its failure left it
+    assert rows(db_file, "SELECT run_id, status FROM runs ORDER BY run_id") == [(1, "failed"), (2, "succeeded")]
+    assert staged.folder.exists()

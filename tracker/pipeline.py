@@ -253,9 +253,19 @@ def _resume_or_begin(con: duckdb.DuckDBPyConnection, path: Path, source: Source,
 
 
 def _abandon(con: duckdb.DuckDBPyConnection, path: Path, source: Source, run: Run) -> None:
-    """A run from another day or scope: keep what it loaded as a partial snapshot, then close it."""
+    """A run from another day or scope: keep what it loaded as a partial snapshot, then close it.
+
+    If its pages cannot be merged, it is left as it is (pages and all) for the next run to try again,
+    and this run goes on: one unmergeable day never stops the days after it.
+    """
     staged = Staged(path, run.run_id)
-    load.merge_run(con, _follow(run, staged.checkpoint()), staged, source.merge, complete=True, full_catalog=False)
+    try:
+        load.merge_run(con, _follow(run, staged.checkpoint()), staged, source.merge, complete=True,
+                       full_catalog=False)
+    except Exception as error:
+        log.error("%s: run %s of %s could not be merged; its staged pages are kept for the next run: %s",
+                  source.name, run.run_id, run.snapshot_date, db.first_line(error))
+        return
     runs.close(con, run)
     staged.remove()
 
