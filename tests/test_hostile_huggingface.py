@@ -161,6 +161,17 @@ def test_a_redirect_to_another_host_is_refused_and_that_host_is_never_asked(smal
     assert rows(db_file, "SELECT count(*) FROM model_snapshots") == [(1_000,)]
 
 
+def test_a_model_naming_a_field_twice_is_read_as_the_hubs_own_client_reads_it_the_last_value(small_hub, db_file):
+    # legal JSON that DuckDB refuses; huggingface_hub (Python's json) keeps the last value of each key
+    small_hub.add_fault("rewrite", path="/api/models", after=1,
+                        rewrite=lambda body: body.replace(b'[{', b'[{"id":"decoy/first","likes":99999,', 1))
+    result = collect(db_file, small_hub)
+    assert result.returncode == 0, result.stderr
+    assert rows(db_file, "SELECT status, records FROM runs") == [("succeeded", 3000)]
+    assert rows(db_file, "SELECT count(*), count(*) FILTER (model_id = 'decoy/first' OR likes = 99999) "
+                         "FROM model_snapshots") == [(3000, 0)]
+
+
 class EndlessHub(HubStandIn):
     """States 3,000 models, but every page names a next page never seen before, forever."""
 

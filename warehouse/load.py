@@ -31,6 +31,20 @@ def merge_run(con: duckdb.DuckDBPyConnection, run: Run, staged: Staged, merge_qu
     A partial run (failed, or killed and abandoned) still gives its models a snapshot row for
     its day; only a complete run over the whole catalogue can tell which models are gone.
     """
+    try:
+        _merge(con, run, staged, merge_query, complete, full_catalog)
+    except duckdb.InvalidInputException as error:
+        if DUPLICATE_KEY not in str(error):
+            raise
+        staged.keep_last_of_each_key()  # rare, and costs a second merge: not looked for on arrival
+        _merge(con, run, staged, merge_query, complete, full_catalog)
+
+
+DUPLICATE_KEY = "has duplicate key"  # DuckDB's JSON reader on an object naming a key it reads twice
+
+
+def _merge(con: duckdb.DuckDBPyConnection, run: Run, staged: Staged, merge_query: str, complete: bool,
+           full_catalog: bool) -> None:
     con.begin()
     try:
         record_checkpoint(con, run)

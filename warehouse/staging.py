@@ -120,6 +120,16 @@ class Staged:
                 found.setdefault(match[2], []).append(str(path))
         return found
 
+    def keep_last_of_each_key(self) -> None:
+        """Rewrite the JSON pages as Python's json reads them: a key an object names twice keeps its last value.
+
+        Such a page is legal JSON that DuckDB's reader refuses; huggingface_hub reads pages with Python's
+        json (docs/api-contracts.md), and so does the tracker.
+        """
+        for path in self.folder.glob("page-*.json"):
+            body = json.dumps(json.loads(path.read_bytes()), separators=(",", ":")).encode("ascii")
+            _durably(path, lambda temporary: temporary.write_bytes(body))
+
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 

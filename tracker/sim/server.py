@@ -59,7 +59,8 @@ class Fault:
     half), "reset" (close the connection without answering), "delay" (sleep `seconds` first),
     "mutate" (pass the real JSON body through `mutate`), "kill" (call `on_hit`, then answer),
     "headers" (the real answer with `headers` added or replaced, e.g. a Link to another host),
-    "trickle" (the real headers, then the body one byte every `seconds`, as a stalled network would).
+    "trickle" (the real headers, then the body one byte every `seconds`, as a stalled network would),
+    "rewrite" (pass the real body's bytes through `rewrite`: what no JSON encoder writes, e.g. a key named twice).
     `after` lets that many matching requests through before the fault starts.
     """
 
@@ -72,6 +73,7 @@ class Fault:
     body: Any = None
     seconds: float = 0.0
     mutate: Callable[[Any], Any] | None = None
+    rewrite: Callable[[bytes], bytes] | None = None
     on_hit: Callable[[], None] | None = None
 
     def matches(self, path: str) -> bool:
@@ -191,6 +193,8 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
             body = reply.encoded()
             if fault and fault.kind == "mutate" and fault.mutate:
                 body = json.dumps(fault.mutate(json.loads(body))).encode()
+            if fault and fault.kind == "rewrite" and fault.rewrite:
+                body = fault.rewrite(body)
             if fault and fault.kind == "truncate":
                 body = body[: len(body) // 2]
             if fault and fault.kind == "headers":
