@@ -113,7 +113,7 @@ def build(db: Path, models: int, days: int, modelscope_share: float, seed: int) 
 
 
 def load_catalogue(con: duckdb.DuckDBPyConnection, tables: dict, first: date, days: int) -> None:
-    """Models in (hub, model_id) order, as the merge inserts them; the first day's facts in key order."""
+    """Models in (hub, model_id) order, as the merge inserts them; the first day's facts in the merge's order."""
     model_frames = [pyarrow.table(m) for m, _ in tables.values()]
     edge_frames = [pyarrow.table(e) for _, e in tables.values() if e["hub"]]
     con.register("generated_models", pyarrow.concat_tables(model_frames))

@@ -11,11 +11,11 @@ FROM generated_models
 ORDER BY hub, model_id;
 
 -- name: first_day
--- The first snapshot day, in model_key order.
+-- The first snapshot day, in the order merge_staged_models.sql writes a day (migration 014).
 INSERT INTO model_snapshot_facts
 SELECT m.model_key, $first, g.downloads, g.downloads_all_time, g.likes, NULL, NULL
 FROM generated_models g JOIN models m USING (hub, model_id)
-ORDER BY m.model_key;
+ORDER BY downloads_size_class(g.downloads), m.model_key;
 
 -- name: lineage
 INSERT INTO lineage SELECT DISTINCT * FROM generated_edges;
@@ -32,20 +32,21 @@ ORDER BY d.day, h.hub;
 
 -- name: day
 -- Day $day after the first, from the first day's rows (its zonemap keeps the scan to the first row groups),
--- appended in model_key order as merge_staged_models.sql does. Deterministic per (model_key, day):
+-- appended in the order merge_staged_models.sql writes a day (migration 014). Deterministic per (model_key, day):
 -- downloads (trailing 30 days) the first day's value +-10 %, all-time downloads growing by a thirtieth of it
 -- a day, likes +1 % a day (small counts stay put). Each row's period (migration 013) is the day before,
 -- its difference that day's growth, as the merge would write them.
 INSERT INTO model_snapshot_facts
-SELECT model_key, snapshot_date + $day::INTEGER,
-       greatest(0, downloads + ((hash(model_key, $day) % 21)::BIGINT - 10) * downloads // 100),
-       downloads_all_time + $day * downloads // 30,
-       likes + ($day * likes) // 100,
-       snapshot_date + ($day - 1)::INTEGER,
-       $day * downloads // 30 - ($day - 1) * downloads // 30
-FROM model_snapshot_facts
-WHERE snapshot_date = $first
-ORDER BY model_key;
+SELECT * FROM (
+    SELECT model_key, snapshot_date + $day::INTEGER AS snapshot_date,
+           greatest(0, downloads + ((hash(model_key, $day) % 21)::BIGINT - 10) * downloads // 100) AS downloads,
+           downloads_all_time + $day * downloads // 30,
+           likes + ($day * likes) // 100,
+           snapshot_date + ($day - 1)::INTEGER,
+           $day * downloads // 30 - ($day - 1) * downloads // 30
+    FROM model_snapshot_facts
+    WHERE snapshot_date = $first)
+ORDER BY downloads_size_class(downloads), model_key;
 
 -- name: day_counts
 -- Day $day's count per hub, recounted from that day's facts as merge_staged_models.sql does (migration 012).
@@ -104,3 +105,9 @@ SELECT snapshot_date, hub, count(*) FROM model_snapshots GROUP BY ALL;
 -- name: diagnose_counts_via_counts
 -- the same counts now
 SELECT snapshot_date, hub, models FROM hub_snapshot_counts;
+
+-- name: diagnose_one_model_history
+-- An ad hoc lookup of one model's snapshots through the view, as `tracker sql` runs it. Since migration 014 a
+-- day's rows are in size-class order, so the key's zonemap no longer narrows the scan to a row group a day.
+SELECT snapshot_date, downloads, likes FROM model_snapshots
+WHERE hub = 'huggingface' AND model_id = (SELECT model_id FROM models ORDER BY model_key LIMIT 1 OFFSET 500000);

@@ -399,3 +399,16 @@ def test_sigterm_while_the_hub_is_silent_ends_the_backfill_at_once(tmp_path):
         code = victim[0].wait(timeout=25)  # the hub itself would answer after 30 s
     log = victim[0].stderr.read()
     assert code == 1 and "Traceback" not in log and "stopped by a signal" in log
+
+
+def test_a_day_is_stored_grouped_by_the_size_of_its_downloads_then_by_model(db_file):
+    # storage only (migration 014): counts of one bit width share DuckDB's bit-packing runs
+    counts = {"a/big": 5000, "b/none": 0, "c/three": 3, "d/none": 0, "e/huge": 2**40, "f/one": 1, "g/two": 2}
+    catalogue = [SimModel(name, datetime(2024, 1, 1), downloads=n) for name, n in counts.items()]
+    with HubStandIn(catalogue) as hub:
+        con = db.connect(db_file)
+        collect(con, hf_source(hub), snapshot_date=D1)
+        con.close()
+    stored = rows(db_file, "SELECT m.model_id FROM (SELECT rowid AS position, model_key FROM model_snapshot_facts) f "
+                           "JOIN models m USING (model_key) ORDER BY f.position")
+    assert [model_id for (model_id,) in stored] == ["b/none", "d/none", "f/one", "c/three", "g/two", "a/big", "e/huge"]
