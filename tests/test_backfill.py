@@ -298,6 +298,20 @@ def test_the_same_snapshots_through_the_hub_give_the_same_warehouse(tmp_path, db
     assert not list(Path("/tmp").glob("tracker-backfill-*/models.parquet"))  # each download was deleted
 
 
+def test_the_warehouse_is_readable_while_a_backfill_downloads_its_next_snapshot(tmp_path, db_file):
+    read = []
+    with HubStandIn([]) as hub:
+        revisions = dataset_hub(hub)
+        hub.add_fault("kill", path=f"/datasets/{REPO}/resolve/{revisions[D2]}/", on_hit=lambda: read.append(
+            tracker("--db", str(db_file), "sql", "--format", "json",
+                    "SELECT DISTINCT snapshot_date::VARCHAR AS day FROM model_snapshots")))
+        backfill(db_file, "--from", REPO, env={"HF_ENDPOINT": hub.url})
+    [during] = read
+    assert during.returncode == 0, during.stderr
+    assert json.loads(during.stdout) == [{"day": str(D1)}]
+    assert warehouse(db_file) == warehouse(from_folder(tmp_path))
+
+
 def test_a_revision_that_disappears_mid_backfill_stops_with_one_line_and_the_rerun_goes_on(tmp_path, db_file):
     with HubStandIn([]) as hub:
         revisions = dataset_hub(hub)

@@ -4,7 +4,9 @@ A backfill of one file is a run of the pipeline like any collection: its pages a
 (the cursor is the row offset after each), so staging, checkpoints, resuming after a crash, idempotent
 merges, gone-marking and the run ledger (source, revision and file checksum in the run's scope) are the
 pipeline's own. Files load oldest first. A day the tracker collected itself keeps its own snapshot; a
-day already backfilled from the same file (or the same revision) is not loaded again.
+day already backfilled from the same file (or the same revision) is not loaded again. Given the
+warehouse's path, the backfill opens it only to ask about a day and for each file's merge, as a
+collection does: it stays readable while snapshots download and their batches are staged.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import duckdb
 from tracker.collectors.huggingface_records import check_page, encode_page
 from tracker.collectors.huggingface_snapshots import NoSnapshotAtRevision, Snapshot, SnapshotsUnavailable, pick
 from tracker.collectors.records import Page
-from tracker.pipeline import CollectionFailed, Source, collect
+from tracker import opening
+from tracker.pipeline import MERGE_WAIT, CollectionFailed, Source, collect
 from tracker.warehouse import snapshot_files, sql
 from tracker.warehouse.snapshot_files import SnapshotFileError
 
@@ -40,20 +43,24 @@ class Outcome:
     records: int = 0
 
 
-def backfill(con: duckdb.DuckDBPyConnection, snapshots: list[Snapshot], every: str = "day",
+Warehouse = Path | duckdb.DuckDBPyConnection  # a path is opened only when needed; a connection is held
+
+
+def backfill(warehouse: Warehouse, snapshots: list[Snapshot], every: str = "day",
              since: date | None = None, until: date | None = None,
              on_outcome: Callable[[Outcome], None] = lambda outcome: None,
-             batch_rows: int = snapshot_files.BATCH_ROWS) -> list[Outcome]:
+             batch_rows: int = snapshot_files.BATCH_ROWS, merge_wait: float = MERGE_WAIT) -> list[Outcome]:
     """Load the last snapshot of each period within [since, until], oldest first."""
     outcomes = []
     for snapshot in pick(snapshots, every, since, until):
-        outcomes.append(load_snapshot(con, snapshot, batch_rows))
+        outcomes.append(load_snapshot(warehouse, snapshot, batch_rows, merge_wait))
         on_outcome(outcomes[-1])
     return outcomes
 
 
-def load_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, batch_rows: int) -> Outcome:
-    earlier = sql.run(con, "snapshot_runs_on", source=SOURCE_NAME, day=snapshot.day).fetchall()
+def load_snapshot(warehouse: Warehouse, snapshot: Snapshot, batch_rows: int,
+                  merge_wait: float = MERGE_WAIT) -> Outcome:
+    earlier = runs_on(warehouse, snapshot.day, merge_wait)
     if any(backfill is None for _, backfill, _, _ in earlier):
         return Outcome(snapshot.day, snapshot.label, "skipped", f"kept the tracker's own snapshot of {snapshot.day}")
     if snapshot.revision and any(revision == snapshot.revision for _, _, revision, _ in earlier):
@@ -64,7 +71,8 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, batch_rows
             if any(sha == checksum for _, _, _, sha in earlier):
                 return Outcome(snapshot.day, snapshot.label, "skipped", "already backfilled from this file")
             snapshot_files.columns(path)  # a file that is no snapshot is refused before any run begins
-            summary = collect(con, file_source(snapshot, path, checksum, batch_rows), snapshot_date=snapshot.day)
+            summary = collect(warehouse, file_source(snapshot, path, checksum, batch_rows),
+                              snapshot_date=snapshot.day, merge_wait=merge_wait)
     except NoSnapshotAtRevision as error:
         return Outcome(snapshot.day, snapshot.label, "skipped", str(error))
     except (SnapshotsUnavailable, SnapshotFileError) as error:
@@ -72,6 +80,17 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, batch_rows
     except CollectionFailed as error:
         raise BackfillFailed(f"{snapshot.label}: {error.summary.error}") from None
     return Outcome(snapshot.day, snapshot.label, "loaded", summary.status, summary.records)
+
+
+def runs_on(warehouse: Warehouse, day: date, merge_wait: float) -> list[tuple]:
+    """The source's earlier runs of `day`: (run, backfilled from, revision, checksum)."""
+    if isinstance(warehouse, duckdb.DuckDBPyConnection):
+        return sql.run(warehouse, "snapshot_runs_on", source=SOURCE_NAME, day=day).fetchall()
+    con = opening.connect_when_free(warehouse, merge_wait)
+    try:
+        return sql.run(con, "snapshot_runs_on", source=SOURCE_NAME, day=day).fetchall()
+    finally:
+        con.close()
 
 
 def file_source(snapshot: Snapshot, path: Path, checksum: str, batch_rows: int) -> Source:

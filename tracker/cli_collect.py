@@ -11,7 +11,6 @@ from tracker import nightly, output, sources
 from tracker.cli_args import (EXIT_CHECK_FAILED, EXIT_OK, EXIT_SOURCE_FAILED, command, db_path, iso_date,
                               load_config)
 from tracker.pipeline import today
-from tracker.warehouse import db
 from tracker.warehouse.db import WarehouseError
 
 log = logging.getLogger("tracker")
@@ -141,16 +140,13 @@ def cmd_backfill(args) -> int:
     from tracker.collectors.huggingface_snapshots import DEFAULT_DATASET
     from tracker.collectors.records import CollectorError
 
-    settings = sources.huggingface_settings(load_config(args))
+    config = load_config(args)
+    settings = sources.huggingface_settings(config)
     try:
-        # found before the warehouse is opened: it is held only while snapshots are loaded
         found = backfill.find_snapshots(args.origin or DEFAULT_DATASET, settings.endpoint, settings.token,
                                         settings.deadline)
-        con = db.connect(db_path(args))
-        try:
-            backfill.backfill(con, found, args.every, args.since, args.until, _print_outcome)
-        finally:
-            con.close()
+        backfill.backfill(db_path(args), found, args.every, args.since, args.until, _print_outcome,
+                          merge_wait=config.merge_wait)
     except (CollectorError, backfill.BackfillFailed) as error:  # a snapshot unavailable, a stop, a deadline
         print(f"tracker: backfill stopped: {error}", file=sys.stderr)
         return EXIT_SOURCE_FAILED
