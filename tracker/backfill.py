@@ -19,10 +19,10 @@ from typing import Callable, Iterator
 
 import duckdb
 
+from tracker import opening
 from tracker.collectors.huggingface_records import check_page, encode_page
 from tracker.collectors.huggingface_snapshots import NoSnapshotAtRevision, Snapshot, SnapshotsUnavailable, pick
 from tracker.collectors.records import Page
-from tracker import opening
 from tracker.pipeline import MERGE_WAIT, CollectionFailed, Source, collect
 from tracker.warehouse import snapshot_files, sql
 from tracker.warehouse.snapshot_files import SnapshotFileError
