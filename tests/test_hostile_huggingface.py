@@ -10,9 +10,12 @@ import signal
 import subprocess
 import sys
 
-import pytest
-from conftest import rows, tracker
+from datetime import date
 
+import pytest
+from conftest import hf_source, rows, tracker
+
+from tracker.pipeline import collect as collect_into
 from tracker.sim.ecosystem import GeneratedEcosystem
 from tracker.sim.huggingface import HubStandIn, cursor_at
 from tracker.warehouse import staging
@@ -170,6 +173,33 @@ def test_a_model_naming_a_field_twice_is_read_as_the_hubs_own_client_reads_it_th
     assert rows(db_file, "SELECT status, records FROM runs") == [("succeeded", 3000)]
     assert rows(db_file, "SELECT count(*), count(*) FILTER (model_id = 'decoy/first' OR likes = 99999) "
                          "FROM model_snapshots") == [(3000, 0)]
+
+
+def replacing(changed: list[str], *fields: dict):
+    """A mutate fault's function: the page's first models get `fields` in turn; their ids go to `changed`."""
+    def mutate(items):
+        for n, replaced in enumerate(fields):
+            items[n] = {**items[n], **replaced}
+            changed.append(items[n]["id"])
+        return items
+    return mutate
+
+
+def test_counts_beyond_the_warehouse_types_are_unknown_and_the_day_is_kept(small_hub, db_file):
+    first, second, changed = date(2025, 4, 1), date(2025, 4, 2), []
+    small_hub.add_fault("mutate", path="/api/models", mutate=replacing(
+        changed, {"likes": 1e300}, {"downloads": 2**64}, {"likes": 2**40}, {"downloadsAllTime": 2**63 - 1}))
+    collect_into(db_file, hf_source(small_hub), snapshot_date=first)
+    small_hub.add_fault("mutate", path="/api/models", mutate=replacing([], {}, {}, {}, {"downloadsAllTime": -2**63}))
+    collect_into(db_file, hf_source(small_hub), snapshot_date=second)
+    assert rows(db_file, "SELECT status, records FROM runs") == [("succeeded", 3000), ("succeeded", 3000)]
+    stored = {(model_id, day): counts for model_id, day, *counts in rows(db_file, (
+        "SELECT m.model_id, f.snapshot_date, f.likes IS NULL, f.downloads IS NULL, f.downloads_all_time, "
+        "f.downloads_period FROM model_snapshot_facts f JOIN models m USING (model_key)"))}
+    likes_1e300, downloads_2_64, likes_2_40, all_time = changed
+    assert stored[likes_1e300, first][0] and stored[downloads_2_64, first][1] and stored[likes_2_40, first][0]
+    assert stored[all_time, first][2:] == [2**63 - 1, None]
+    assert stored[all_time, second][2:] == [-2**63, None]  # the difference is past BIGINT: unknown
 
 
 class EndlessHub(HubStandIn):

@@ -9,12 +9,13 @@
 CREATE OR REPLACE TEMP MACRO hf_json_text(j) AS
     CASE WHEN json_type(j) = 'VARCHAR' THEN j->>'$' END;
 
+-- A count beyond BIGINT's range (1e300, twenty digits) is as unreadable as any other wrong type: NULL.
 CREATE OR REPLACE TEMP MACRO hf_json_int(j) AS
     CASE json_type(j)
         WHEN 'BIGINT' THEN j::BIGINT
-        WHEN 'UBIGINT' THEN j::BIGINT
-        WHEN 'DOUBLE' THEN CASE WHEN NOT isnan(j::DOUBLE) THEN trunc(j::DOUBLE)::BIGINT END
-        WHEN 'VARCHAR' THEN CASE WHEN regexp_full_match(trim(j->>'$'), '-?[0-9]+') THEN trim(j->>'$')::BIGINT END
+        WHEN 'UBIGINT' THEN try_cast(j::UBIGINT AS BIGINT)
+        WHEN 'DOUBLE' THEN CASE WHEN NOT isnan(j::DOUBLE) THEN try_cast(trunc(j::DOUBLE) AS BIGINT) END
+        WHEN 'VARCHAR' THEN CASE WHEN regexp_full_match(trim(j->>'$'), '-?[0-9]+') THEN try_cast(trim(j->>'$') AS BIGINT) END
     END;
 
 CREATE OR REPLACE TEMP MACRO hf_json_texts(j) AS

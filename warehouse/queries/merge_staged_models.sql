@@ -64,14 +64,15 @@ GROUP BY f.model_key;
 
 INSERT INTO model_snapshot_facts
 SELECT k.model_key, $snapshot_date, k.downloads, k.downloads_all_time, k.likes,
-       p.period_start, k.downloads_all_time - p.previous_all_time
+       p.period_start, try_cast(k.downloads_all_time::HUGEINT - p.previous_all_time AS BIGINT)  -- NULL past BIGINT
 FROM run_keys k LEFT JOIN run_previous p USING (model_key)
 ORDER BY downloads_size_class(k.downloads), k.model_key;  -- packs the day tighter (migration 014)
 
 -- An older snapshot than some (a backfill, or a day merged again): each model's next row now starts its
 -- period here. That row is the one after this day whose period began on or before it (or had none).
 UPDATE model_snapshot_facts
-SET period_start = $snapshot_date, downloads_period = model_snapshot_facts.downloads_all_time - k.downloads_all_time
+SET period_start = $snapshot_date,
+    downloads_period = try_cast(model_snapshot_facts.downloads_all_time::HUGEINT - k.downloads_all_time AS BIGINT)
 FROM run_keys k
 WHERE model_snapshot_facts.model_key = k.model_key AND model_snapshot_facts.snapshot_date > $snapshot_date
   AND (model_snapshot_facts.period_start IS NULL OR model_snapshot_facts.period_start <= $snapshot_date);

@@ -29,7 +29,8 @@ SELECT $run_id AS run_id, page, 'huggingface' AS hub, model_id,
        hf_timestamp(created_at) AS created_at, hf_timestamp(last_modified) AS last_modified,
        nullif(pipeline_tag, '') AS pipeline_tag, nullif(library_name, '') AS library_name,
        coalesce(list_filter(tags, lambda t: starts_with(t, 'license:'))[1][9:], nullif(card_license, '')) AS license,
-       tags, nullif(gated, '') AS gated, private, downloads, downloads_all_time, likes
+       tags, nullif(gated, '') AS gated, private, downloads, downloads_all_time,
+       try_cast(likes AS INTEGER) AS likes  -- the warehouse's type: a count beyond it is unreadable, NULL
 FROM hf_items;
 
 -- A model's parent edges, one per parent: from baseModels (rank 0), base_model tags (1) and the card (2).
