@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -121,14 +122,20 @@ class Staged:
         return found
 
     def keep_last_of_each_key(self) -> None:
-        """Rewrite the JSON pages as Python's json reads them: a key an object names twice keeps its last value.
+        """Rewrite the run's JSON pages so that a model naming a key twice keeps only its last value.
 
         Such a page is legal JSON that DuckDB's reader refuses; huggingface_hub reads pages with Python's
-        json (docs/api-contracts.md), and so does the tracker.
+        json, where the last value wins (docs/api-contracts.md). Each value is kept as the bytes it came
+        as: only a model's own keys are read again, not what they hold (a card's keys stay as served).
         """
-        for path in self.folder.glob("page-*.json"):
-            body = json.dumps(json.loads(path.read_bytes()), separators=(",", ":")).encode("ascii")
-            _durably(path, lambda temporary: temporary.write_bytes(body))
+        for kind, paths in self.files().items():
+            for path in map(Path, paths) if KIND_FORMAT.get(kind) == "json" else ():
+                try:
+                    models = msgspec.json.decode(path.read_bytes(), type=list[dict[str, msgspec.Raw]])
+                except (msgspec.DecodeError, RecursionError) as error:
+                    raise WarehouseError(f"staged page {path.name} cannot be read again: {error}") from None
+                body = msgspec.json.encode(models)
+                _durably(path, lambda temporary: temporary.write_bytes(body))
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
