@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from tracker.collectors.github_counts import ai_query
 from tracker.collectors.github_http import PAGE_SIZE, SEARCH_CAP, Client, get_user, json_of, search
-from tracker.collectors.records import CollectorError, Page, as_bool, as_int, as_text, as_texts, as_timestamp, excerpt
+from tracker.collectors.records import (CollectorError, Page, as_bool, as_count, as_int, as_text, as_texts,
+                                        as_timestamp, excerpt)
 
 if TYPE_CHECKING:
     from tracker.collectors.github import Settings
@@ -131,8 +132,8 @@ def repo_record(item: Any, query: str = "", position: int = 0) -> dict:
         "pushed_at": as_timestamp(item.get("pushed_at")), "language": as_text(item.get("language")),
         "license": as_text(license_.get("key")), "topics": as_texts(item.get("topics")),
         "description": as_text(item.get("description")), "fork": as_bool(item.get("fork")),
-        "archived": as_bool(item.get("archived")), "stars": as_int(item.get("stargazers_count")),
-        "forks": as_int(item.get("forks_count")), "open_issues": as_int(item.get("open_issues_count")),
+        "archived": as_bool(item.get("archived")), "stars": as_count(item.get("stargazers_count")),
+        "forks": as_count(item.get("forks_count")), "open_issues": as_count(item.get("open_issues_count")),
     }
 
 

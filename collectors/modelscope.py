@@ -34,7 +34,8 @@ from tracker.collectors.lineage import front_matter_parents
 from tracker.collectors.modelscope_listing import LISTING_DEPTH, PAGE_SIZE, PROBE, Query, Run
 from tracker.collectors.modelscope_readmes import ReadmeRead, Readmes
 from tracker.collectors.modelscope_transport import HUB, call, is_http, open_client
-from tracker.collectors.records import Check, CollectorError, Page, as_bool, as_int, as_text, as_texts, as_timestamp, excerpt, public_url
+from tracker.collectors.records import (Check, CollectorError, Page, as_bool, as_count, as_int, as_text, as_texts,
+                                        as_timestamp, excerpt, public_url)
 
 MODELS_PER_PAGE = 1000    # listed models are handed on in pages of about this many: saving one has a fixed cost
 
@@ -112,7 +113,7 @@ def model_record(item: dict) -> dict:
         "license": as_text(item.get("license")), "tags": tags,
         "gated": _gated(item.get("gated")), "private": as_bool(item.get("private")),
         # ModelScope's count runs since the model's creation; `downloads` is a 30-day column.
-        "downloads": None, "downloads_all_time": as_int(item.get("downloads")), "likes": as_int(item.get("likes")),
+        "downloads": None, "downloads_all_time": as_int(item.get("downloads")), "likes": as_count(item.get("likes")),
     }
 
 

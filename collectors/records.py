@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -42,17 +43,25 @@ class Page:
         return self.count if self.count is not None else len(next(iter(self.records.values()), ()))
 
 
-def as_int(value: Any) -> int | None:
-    """An integer from an int, a float or digits in a string; anything else is unknown."""
+BIGINT, INTEGER = range(-2**63, 2**63), range(-2**31, 2**31)  # the warehouse's integer columns
+
+
+def as_int(value: Any, within: range = BIGINT) -> int | None:
+    """An integer from an int, a finite float or digits in a string, within the warehouse column's range;
+    anything else (1e300, twenty digits) is unknown."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value == value:
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
+    if isinstance(value, float):
+        value = int(value) if math.isfinite(value) else None
+    elif isinstance(value, str):
+        digits = value.strip().removeprefix("-")
+        value = int(value) if digits.isascii() and digits.isdigit() and len(digits) < 20 else None
+    return value if isinstance(value, int) and value in within else None
+
+
+def as_count(value: Any) -> int | None:
+    """A count the warehouse keeps as INTEGER (likes, stars, forks, issues)."""
+    return as_int(value, INTEGER)
 
 
 def as_text(value: Any) -> str | None:
@@ -69,17 +78,17 @@ def as_bool(value: Any) -> bool | None:
 
 def as_timestamp(value: Any, epoch_seconds: bool = False) -> datetime | None:
     """A naive UTC datetime from ISO-8601 text (`2024-09-16T11:55:40.000Z`), or from epoch seconds if allowed."""
-    if epoch_seconds and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
-    if not isinstance(value, str):
-        return None
-    if len(value) == 24 and value[10] == "T" and value[19] == "." and value[20:23].isdigit() and value[23] == "Z":
-        value = value[:23]  # the Hub's `2024-09-16T11:55:40.000Z`: already UTC, the common case
-    try:
+    try:  # a moment past year 1 or 9999 once moved to UTC (epoch 1e20, `9999-12-31T23:59:59-01:00`) is unknown
+        if epoch_seconds and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+        if not isinstance(value, str):
+            return None
+        if len(value) == 24 and value[10] == "T" and value[19] == "." and value[20:23].isdigit() and value[23] == "Z":
+            value = value[:23]  # the Hub's `2024-09-16T11:55:40.000Z`: already UTC, the common case
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+    except (ValueError, OverflowError, OSError):
         return None
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 def public_url(url: str | None) -> str | None:

@@ -272,3 +272,13 @@ def test_the_stand_in_answers_like_github():
         assert (limits["search"]["limit"], limits["search"]["remaining"], limits["core"]["limit"]) == (2, 0, 60)
         assert requests.get(f"{hub.url}/users/nobody").json()["message"] == "Not Found"
         assert requests.get(f"{hub.url}/orgs/o").json()["location"] == "Paris"
+
+
+def test_counts_beyond_the_warehouse_types_are_unknown_and_the_run_succeeds(db_file):
+    created = datetime(2025, 3, 1)
+    repos = [SimRepo(i, f"u{i}/r{i}", created + timedelta(days=i), stars, topics=("llm",))
+             for i, stars in enumerate([150, 2**40, 2**70])]  # past INTEGER, past BIGINT
+    with GitHubStandIn(repos, [SimOwner(f"u{i}") for i in range(3)], search_limit=10_000) as hub:
+        summary = run(db_file, hub, first_year=2025, topics=["llm"])
+    assert summary.status == "succeeded"
+    assert [(repo, stars) for repo, _, stars, _, _ in rows(db_file, SNAPSHOTS)] == [(0, 150), (1, None), (2, None)]

@@ -375,3 +375,13 @@ def _first(hf_created: datetime, ms_created: datetime) -> str:
     if hf_created == ms_created:
         return "both"
     return "huggingface" if hf_created < ms_created else "modelscope"
+
+
+def test_a_count_beyond_the_warehouse_type_is_unknown_and_the_run_succeeds(con):
+    models = catalogue(3)
+    models[1] = replace(models[1], likes=2**40)  # past INTEGER
+    with ModelScopeStandIn(models) as hub:
+        summary = collect(con, hub)
+    assert (summary.status, summary.records) == ("succeeded", 3)
+    likes = dict(con.execute("SELECT model_id, likes FROM model_snapshots WHERE hub = 'modelscope'").fetchall())
+    assert likes[models[1].model_id] is None and likes[models[0].model_id] == models[0].likes
