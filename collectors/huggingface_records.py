@@ -70,6 +70,10 @@ AT_MODEL = re.compile(r" - at `\$\[(\d+)\].*`$")
 def check_page(body: bytes, number: int) -> tuple[str, int]:
     """The record kind of a page body and its number of models, once it is known to be a JSON array
     of models with ids."""
+    try:  # msgspec skips the fields it does not read unlooked-at; DuckDB's reader checks them all
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:  # huggingface_hub's own reading (Python's json) refuses it too
+        raise CollectorError(f"Hugging Face page {number} is not valid UTF-8 (byte {error.start:,})") from None
     try:
         return TYPED_PAGE_KIND, len(_TYPED_PAGE.decode(body))
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):

@@ -224,7 +224,9 @@ def test_more_pages_than_the_stated_total_allows_end_the_run(db_file):
     ("mutate", {"mutate": lambda items: items[:41] + [{**items[41], "id": 41}] + items[42:]},
      r"Hugging Face page 3, model 42: record has no 'id' \(Expected `str`, got `int`\)"),
     ("truncate", {}, r"Hugging Face page 3 is not valid JSON: Input data was truncated"),
-], ids=["an id of the wrong type", "truncated JSON"])
+    ("rewrite", {"rewrite": lambda body: body.replace(b'"_id":"', b'"_id":"\xc3(', 1)},
+     r"Hugging Face page 3 is not valid UTF-8 \(byte [\d,]+\)"),  # in a field the check does not read
+], ids=["an id of the wrong type", "truncated JSON", "a byte that is not UTF-8"])
 def test_a_malformed_page_fails_the_run_at_that_page_in_one_line_keeping_the_pages_before_it(
         small_hub, db_file, fault, settings, problem):
     small_hub.add_fault(fault, path="/api/models", after=2, **settings)
