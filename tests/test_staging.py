@@ -144,15 +144,20 @@ def test_a_reader_holding_the_file_past_merge_wait_fails_the_run_in_one_line_and
     assert rows(db_file, "SELECT status, pages, records FROM runs") == [("succeeded", 3, 3000)]
 
 
-def test_a_page_file_beyond_the_checkpoint_is_never_merged(small_hub, db_file):
-    """A crash between a page's file and its checkpoint leaves a file no checkpoint counts: never merged."""
+def stopped_after_two_pages(hub, db_file) -> staging.Staged:
+    """Run 1 on FIRST, killed after its second page: its staged pages, as the crash left them."""
     def stop_after_two(run, page):
         if run.pages == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(CollectionFailed):
-        collect(db_file, hf_source(small_hub), stop_after_two, snapshot_date=FIRST)
-    staged = staging.Staged(db_file, 1)
+        collect(db_file, hf_source(hub), stop_after_two, snapshot_date=FIRST)
+    return staging.Staged(db_file, 1)
+
+
+def test_a_page_file_beyond_the_checkpoint_is_never_merged(small_hub, db_file):
+    """A crash between a page's file and its checkpoint leaves a file no checkpoint counts: never merged."""
+    staged = stopped_after_two_pages(small_hub, db_file)
     (staged.folder / "page-000004.huggingface_typed_pages.json").write_text('[{"id": "stray/uncounted"}]')
     assert [os.path.basename(f) for f in staged.files()["huggingface_typed_pages"]] == [
         "page-000001.huggingface_typed_pages.json", "page-000002.huggingface_typed_pages.json"]
@@ -178,13 +183,7 @@ def test_a_second_collector_is_refused_at_once_while_the_first_holds_only_its_lo
 
 def test_a_day_whose_staged_pages_cannot_be_merged_is_kept_and_the_next_day_is_collected(small_hub, db_file,
                                                                                          on_log):
-    def stop_after_two(run, page):
-        if run.pages == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(CollectionFailed):
-        collect(db_file, hf_source(small_hub), stop_after_two, snapshot_date=FIRST)
-    staged = staging.Staged(db_file, 1)
+    staged = stopped_after_two_pages(small_hub, db_file)
     (staged.folder / "page-000002.huggingface_typed_pages.json").write_bytes(b"[{")  # damaged on disk since
     kept = on_log("run 1 of 2025-07-01 could not be merged; its staged pages are kept for the next run")
     summary = collect(db_file, hf_source(small_hub), snapshot_date=SECOND)

@@ -84,13 +84,13 @@ def load_snapshot(warehouse: Warehouse, snapshot: Snapshot, batch_rows: int,
 
 def runs_on(warehouse: Warehouse, day: date, merge_wait: float) -> list[tuple]:
     """The source's earlier runs of `day`: (run, backfilled from, revision, checksum)."""
-    if isinstance(warehouse, duckdb.DuckDBPyConnection):
-        return sql.run(warehouse, "snapshot_runs_on", source=SOURCE_NAME, day=day).fetchall()
-    con = opening.connect_when_free(warehouse, merge_wait)
+    held = isinstance(warehouse, duckdb.DuckDBPyConnection)
+    con = warehouse if held else opening.connect_when_free(warehouse, merge_wait)
     try:
         return sql.run(con, "snapshot_runs_on", source=SOURCE_NAME, day=day).fetchall()
     finally:
-        con.close()
+        if not held:
+            con.close()
 
 
 def file_source(snapshot: Snapshot, path: Path, checksum: str, batch_rows: int) -> Source:
