@@ -68,9 +68,8 @@ def fetch_model_pages(settings: Settings, resume_from: str | None = None) -> Ite
     """
     with contextlib.closing(read_ahead(_responses(settings, resume_from))) as responses:
         for number, _, response, next_url in responses:
-            body = response.content
-            kind, count = check_page(body, number)
-            yield Page({kind: [body]}, next_url, _total(response), count)
+            page = check_page(response.content, number)
+            yield Page({page.kind: [page.body]}, next_url, _total(response), page.models)
 
 
 def _responses(settings: Settings, resume_from: str | None) -> Iterator[tuple]:

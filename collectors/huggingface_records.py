@@ -19,8 +19,9 @@ JSON and judged). Checking the types costs ~0.5 µs of CPU per model; reading a 
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import msgspec
 
@@ -65,27 +66,59 @@ class _TypedModel(msgspec.Struct, gc=False):
 _PAGE = msgspec.json.Decoder(list[_Model])
 _TYPED_PAGE = msgspec.json.Decoder(list[_TypedModel])
 AT_MODEL = re.compile(r" - at `\$\[(\d+)\].*`$")
+# In a JSON string: an escaped backslash, a surrogate pair (one character), or a lone surrogate (none).
+SURROGATE_ESCAPE = re.compile(rb"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                              rb"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+REPLACEMENT_ESCAPE = rb"\ufffd"
 
 
-def check_page(body: bytes, number: int) -> tuple[str, int]:
-    """The record kind of a page body and its number of models, once it is known to be a JSON array
-    of models with ids."""
+class CheckedPage(NamedTuple):
+    kind: str      # PAGE_KIND or TYPED_PAGE_KIND
+    body: bytes    # as served, but for lone surrogate escapes (see without_lone_surrogates)
+    models: int
+
+
+def check_page(body: bytes, number: int) -> CheckedPage:
+    """A page body known to be a JSON array of models with ids: its record kind, the body to stage and
+    its number of models."""
     try:  # msgspec skips the fields it does not read unlooked-at; DuckDB's reader checks them all
         body.decode("utf-8")
     except UnicodeDecodeError as error:  # huggingface_hub's own reading (Python's json) refuses it too
         raise CollectorError(f"Hugging Face page {number} is not valid UTF-8 (byte {error.start:,})") from None
     try:
-        return TYPED_PAGE_KIND, len(_TYPED_PAGE.decode(body))
+        return _checked(body, number)
+    except msgspec.DecodeError as error:
+        repaired = without_lone_surrogates(body)  # msgspec refuses a page holding one, in any field
+        if repaired == body:
+            raise CollectorError(f"Hugging Face page {number} is not valid JSON: {error}") from None
+    try:
+        return _checked(repaired, number)
+    except msgspec.DecodeError as error:
+        raise CollectorError(f"Hugging Face page {number} is not valid JSON: {error}") from None
+
+
+def _checked(body: bytes, number: int) -> CheckedPage:
+    """The page as the typed kind if every field has its documented type, else as any page of models
+    with ids; msgspec.DecodeError if it is not JSON."""
+    try:
+        return CheckedPage(TYPED_PAGE_KIND, body, len(_TYPED_PAGE.decode(body)))
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         pass
     try:
-        return PAGE_KIND, len(_PAGE.decode(body))
+        return CheckedPage(PAGE_KIND, body, len(_PAGE.decode(body)))
     except RecursionError:  # a card is the model's own YAML: it may nest without end
         raise CollectorError(f"Hugging Face page {number} is nested too deeply to read") from None
     except msgspec.ValidationError as error:
         raise CollectorError(_invalid(str(error), number)) from None
-    except msgspec.DecodeError as error:
-        raise CollectorError(f"Hugging Face page {number} is not valid JSON: {error}") from None
+
+
+def without_lone_surrogates(body: bytes) -> bytes:
+    """The body with each escaped lone surrogate (`"\\ud800"`: legal JSON, but no character) as U+FFFD.
+
+    Python's json, and so huggingface_hub, reads one into a string no UTF-8 text can hold; msgspec and
+    DuckDB refuse the page (docs/api-contracts.md).
+    """
+    return SURROGATE_ESCAPE.sub(lambda m: REPLACEMENT_ESCAPE if len(m[0]) == 6 else m[0], body)
 
 
 def _invalid(problem: str, number: int) -> str:
@@ -99,4 +132,7 @@ def _invalid(problem: str, number: int) -> str:
 
 def encode_page(items: list[dict]) -> bytes:
     """API objects (a snapshot file's batch) as the page body the Hub would have served."""
-    return msgspec.json.encode(items)
+    try:
+        return msgspec.json.encode(items)
+    except UnicodeEncodeError:  # a lone surrogate from a file's JSON text: escaped, as the Hub would send it
+        return json.dumps(items, separators=(",", ":")).encode("ascii")

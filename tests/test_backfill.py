@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -350,6 +350,22 @@ def test_a_bad_file_stops_with_one_line_naming_it_and_the_rerun_goes_on(tmp_path
     in_one_go = tmp_path / "in-one-go.duckdb"
     backfill(in_one_go, "--from", str(folder))
     assert warehouse(db_file) == warehouse(in_one_go)
+
+
+def test_values_no_warehouse_can_hold_are_unknown_or_replaced_and_the_file_is_loaded(tmp_path, db_file):
+    # a moment past Python's years, and JSON text naming a lone surrogate (Python's json reads it)
+    june = (datetime(2024, 6, 1) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+    year_99999 = 98_029 * 31_556_952 * 10**6  # microseconds after 1970
+    (tmp_path / D1.isoformat()).mkdir()
+    (tmp_path / D1.isoformat() / "models.parquet").write_bytes(pq_bytes({
+        "id": ["a/plain", "b/far-future", "c/odd-tag"], "downloads": [1, 2, 3],
+        "createdAt": pa.array([june, year_99999, june], pa.int64()).cast(pa.timestamp("us")),
+        "tags": ['["ok"]', '["ok"]', '["x\\ud800y", "\\\\ud800"]']}))
+    result = backfill(db_file, "--from", str(tmp_path))
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["loaded"], result.stderr
+    assert rows(db_file, "SELECT model_id, created_at, tags FROM models ORDER BY model_id") == [
+        ("a/plain", datetime(2024, 6, 1), ["ok"]), ("b/far-future", None, ["ok"]),
+        ("c/odd-tag", datetime(2024, 6, 1), ["x\ufffdy", "\\ud800"])]
 
 
 def pq_bytes(columns: dict) -> bytes:

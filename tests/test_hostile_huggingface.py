@@ -175,6 +175,26 @@ def test_a_model_naming_a_field_twice_is_read_as_the_hubs_own_client_reads_it_th
                          "FROM model_snapshots") == [(3000, 0)]
 
 
+def with_escapes(*escapes: bytes):
+    """A rewrite fault's function: the page's first models' library names begin with `escapes` in turn."""
+    def rewrite(body: bytes) -> bytes:
+        ahead = iter(escapes)
+        return re.sub(rb'"library_name":"', lambda m: m[0] + next(ahead, b""), body)
+    return rewrite
+
+
+def test_a_lone_surrogate_escape_is_kept_as_the_replacement_character_and_the_day_is_kept(small_hub, db_file):
+    # legal JSON that Python's json reads into a string UTF-8 cannot hold, and DuckDB refuses
+    small_hub.add_fault("rewrite", path="/api/models", after=1,
+                        rewrite=with_escapes(rb"\ud800", rb"\\ud800", rb"\ud83d\ude00", rb"\udc00\ud800"))
+    result = collect(db_file, small_hub)
+    assert result.returncode == 0, result.stderr
+    assert rows(db_file, "SELECT status, records FROM runs") == [("succeeded", 3000)]
+    prefixes = rows(db_file, "SELECT regexp_extract(library_name, '^(.*?)[a-z-]*$', 1) AS prefix FROM models "
+                             "WHERE prefix <> '' ORDER BY model_id")
+    assert sorted(prefixes) == sorted([("\ufffd",), ("\\ud800",), ("\U0001F600",), ("\ufffd\ufffd",)])
+
+
 def replacing(changed: list[str], *fields: dict):
     """A mutate fault's function: the page's first models get `fields` in turn; their ids go to `changed`."""
     def mutate(items):

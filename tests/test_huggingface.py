@@ -114,7 +114,7 @@ DOCUMENTED_TYPES = [  # every field the warehouse keeps, in each form the Hub do
 def test_a_model_reads_the_same_whether_or_not_every_field_of_its_page_has_its_documented_type():
     typed = encode_page(DOCUMENTED_TYPES)
     mixed = encode_page(DOCUMENTED_TYPES + [{"id": "o/odd", "downloads": "12"}])
-    assert [check_page(page, 1)[0] for page in (typed, mixed)] == [TYPED_PAGE_KIND, PAGE_KIND]
+    assert [check_page(page, 1).kind for page in (typed, mixed)] == [TYPED_PAGE_KIND, PAGE_KIND]
     natively, as_json = read_pages([typed]), read_pages([mixed])
     assert natively["models"] == [row for row in as_json["models"] if row["model_id"] != "o/odd"]
     assert sorted(natively["lineage"], key=str) == sorted(as_json["lineage"], key=str)
@@ -123,7 +123,7 @@ def test_a_model_reads_the_same_whether_or_not_every_field_of_its_page_has_its_d
 
 def test_a_card_naming_a_key_twice_reads_as_its_first_and_a_page_nested_without_end_is_one_error():
     twice = b'[{"id": "u/q", "cardData": {"base_model": "a/x", "base_model": ["b/y"]}}]'
-    assert check_page(twice, 1)[0] == TYPED_PAGE_KIND
+    assert check_page(twice, 1).kind == TYPED_PAGE_KIND
     assert [(e["parent_id"], e["provenance"]) for e in read_pages([twice])["lineage"]] == [("a/x", "card")]
     deep = b'[{"id": "u/q", "cardData": ' + b'{"x": ' * 5000 + b'1' + b'}' * 5000 + b'}]'
     with pytest.raises(CollectorError, match="^Hugging Face page 3 is nested too deeply to read$"):

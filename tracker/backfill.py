@@ -103,9 +103,8 @@ def file_pages(path: Path, cursor: str | None, batch_rows: int) -> Iterator[Page
     """The file's batches from row `cursor`, each staged as the page the Hub would have served, read at the
     merge by the collector's own reader."""
     for number, (items, offset) in enumerate(snapshot_files.batches(path, int(cursor or 0), batch_rows), 1):
-        body = encode_page(items)
-        kind, count = check_page(body, number)
-        yield Page({kind: [body]}, str(offset), count=count)
+        page = check_page(encode_page(items), number)
+        yield Page({page.kind: [page.body]}, str(offset), count=page.models)
 
 
 def sha256(path: Path) -> str:

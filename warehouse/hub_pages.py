@@ -32,10 +32,10 @@ def _read(bodies: list[bytes]) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="tracker-hf-page-") as folder:
         files: dict[str, list[str]] = {}
         for number, body in enumerate(bodies, 1):
-            kind, _ = check_page(body, number)
-            path = Path(folder) / f"page-{number:06d}.{kind}.json"
-            path.write_bytes(body)
-            files.setdefault(kind, []).append(str(path))
+            page = check_page(body, number)
+            path = Path(folder) / f"page-{number:06d}.{page.kind}.json"
+            path.write_bytes(page.body)
+            files.setdefault(page.kind, []).append(str(path))
         con = db.connect(Path(folder) / "scratch.duckdb")
         try:
             for kind, paths in files.items():

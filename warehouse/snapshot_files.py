@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
+import pyarrow as pa
 
 from tracker.collectors.records import first_line
 from tracker.warehouse import sql
@@ -53,11 +54,34 @@ def batches(path: Path, offset: int = 0, batch_rows: int = BATCH_ROWS) -> Iterat
             reader = sql.relation(con, "snapshot_file_rows", path=str(path), offset=offset).to_arrow_reader(batch_rows)
             for batch in reader:
                 offset += batch.num_rows
-                yield [api_object(row) for row in batch.to_pylist()], offset
+                yield [api_object(row) for row in _rows(batch)], offset
         except duckdb.Error as error:
             raise SnapshotFileError(f"{path}: unreadable after row {offset:,} ({first_line(error)})") from None
         except OSError as error:  # pyarrow's errors while decoding a batch
             raise SnapshotFileError(f"{path}: unreadable after row {offset:,} ({first_line(error)})") from None
+
+
+def _rows(batch: pa.RecordBatch) -> list[dict]:
+    """The batch's rows as Python values; a value Python cannot hold (a moment past year 9999) as None."""
+    try:
+        return batch.to_pylist()
+    except (ValueError, OverflowError):
+        columns = {name: _values(batch.column(name)) for name in batch.schema.names}
+        return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def _values(column: pa.Array) -> list:
+    try:
+        return column.to_pylist()
+    except (ValueError, OverflowError):
+        return [_value(scalar) for scalar in column]
+
+
+def _value(scalar: pa.Scalar) -> Any:
+    try:
+        return scalar.as_py()
+    except (ValueError, OverflowError):
+        return None  # unknown, as the collectors read a moment outside years 1-9999
 
 
 def api_object(row: dict) -> dict:
