@@ -274,6 +274,15 @@ def test_the_stand_in_answers_like_github():
         assert requests.get(f"{hub.url}/orgs/o").json()["location"] == "Paris"
 
 
+def test_a_lone_surrogate_in_a_description_is_kept_as_the_replacement_character(db_file):
+    # `"\ud800"` is legal JSON; Python's json reads it into text no UTF-8 file can hold
+    repos = [SimRepo(0, "u0/r0", datetime(2025, 3, 1), 150, topics=("llm",), description="odd \ud800 one")]
+    with GitHubStandIn(repos, [SimOwner("u0")], search_limit=10_000) as hub:
+        summary = run(db_file, hub, first_year=2025, topics=["llm"])
+    assert summary.status == "succeeded"
+    assert rows(db_file, "SELECT description FROM repos") == [("odd \ufffd one",)]
+
+
 def test_counts_beyond_the_warehouse_types_are_unknown_and_the_run_succeeds(db_file):
     created = datetime(2025, 3, 1)
     repos = [SimRepo(i, f"u{i}/r{i}", created + timedelta(days=i), stars, topics=("llm",))

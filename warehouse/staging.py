@@ -18,7 +18,7 @@ import re
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import msgspec
 import pyarrow as pa
@@ -30,8 +30,22 @@ PAGE_FILE = re.compile(r"page-(\d+)\.(\w+)\.(\w+)")
 
 
 def _write_parquet(path: Path, rows: list[dict], page: int) -> None:
-    table = pa.Table.from_pylist(rows)  # Arrow infers the page's types; the merge casts them by name
+    try:
+        table = pa.Table.from_pylist(rows)  # Arrow infers the page's types; the merge casts them by name
+    except UnicodeEncodeError:  # a lone surrogate, which Python's json reads from `"\ud800"` (docs/api-contracts.md)
+        table = pa.Table.from_pylist(without_lone_surrogates(rows))
     pq.write_table(table.append_column("page", pa.array([page] * len(rows), pa.int32())), path)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """The records with each lone surrogate in their text as U+FFFD, which UTF-8 can hold."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_lone_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def _write_body(path: Path, bodies: list[bytes], page: int) -> None:

@@ -48,7 +48,10 @@ class Reply:
             return self.body
         if isinstance(self.body, str):
             return self.body.encode()
-        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
+        except UnicodeEncodeError:  # a lone surrogate: escaped, as a JavaScript server's JSON.stringify sends it
+            return json.dumps(self.body, separators=(",", ":")).encode()
 
 
 @dataclass
