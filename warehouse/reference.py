@@ -17,7 +17,6 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from tracker.warehouse import sql
 from tracker.warehouse.errors import WarehouseError
@@ -189,33 +188,24 @@ def location_aliases() -> dict[str, str | None]:
 
 def refresh_reference_data(con: duckdb.DuckDBPyConnection) -> None:
     """Replace the organisation aliases model_identity reads with the data file's, in one transaction."""
-    aliases = {"alias_rows": _arrow(rows("organisation_aliases.csv"), COLUMNS["organisation_aliases.csv"])}
-    in_transaction(con, lambda: _replace(con, "refresh_identity_aliases", aliases))
+    aliases = _records(rows("organisation_aliases.csv"), COLUMNS["organisation_aliases.csv"])
+    in_transaction(con, lambda: sql.run(con, "refresh_identity_aliases", alias_rows=aliases))
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, folder: str | Path | None = None) -> None:
     """Validate countries, organisations and families, then replace ref_countries, ref_organisations, ref_families."""
     countries, organisations, families = (rows(name, folder) for name in list(COLUMNS)[:3])
-    tables = {"country_rows": _arrow(countries, COLUMNS["countries.csv"]),
-              "organisation_rows": _arrow(organisations, COLUMNS["organisations.csv"]),
-              "family_rows": _arrow(families, COLUMNS["families.csv"]).append_column(
-                  "line", pa.array([row.line for row in families], pa.int32()))}
-    in_transaction(con, lambda: _replace(con, "family_reference_refresh", tables))
+    records = {"country_rows": _records(countries, COLUMNS["countries.csv"]),
+               "organisation_rows": _records(organisations, COLUMNS["organisations.csv"]),
+               "family_rows": [record | {"line": row.line}
+                               for row, record in zip(families, _records(families, COLUMNS["families.csv"]))]}
+    in_transaction(con, lambda: sql.run(con, "family_reference_refresh", **records))
 
 
-def _arrow(found: tuple[Row, ...], columns: tuple[str, ...]) -> pa.Table:
-    """The rows as an Arrow table of text columns; an empty file still has its columns."""
-    return pa.table({c: pa.array([row.values[c] for row in found], pa.string()) for c in columns})
-
-
-def _replace(con: duckdb.DuckDBPyConnection, query: str, tables: dict[str, pa.Table]) -> None:
-    for name, table in tables.items():
-        con.register(name, table)
-    try:
-        sql.run(con, query)
-    finally:
-        for name in tables:
-            con.unregister(name)
+def _records(found: tuple[Row, ...], columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows as a query's list of records (passed as parameters: an Arrow table would cost DuckDB's
+    Arrow scanner, ~50 MB of memory in every process that opens the warehouse for writing)."""
+    return [{column: row.values[column] for column in columns} for row in found]
 
 
 def in_transaction(con: duckdb.DuckDBPyConnection, work):
