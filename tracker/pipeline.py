@@ -263,10 +263,8 @@ def _abandon(con: duckdb.DuckDBPyConnection, path: Path, source: Source, run: Ru
         load.merge_run(con, _follow(run, staged.checkpoint()), staged, source.merge, complete=True,
                        full_catalog=False)
     except Exception as error:
-        why = f"could not be merged; its staged pages are kept for the next run: {db.first_line(error)}"
-        log.error("%s: run %s of %s %s", source.name, run.run_id, run.snapshot_date, why)
-        with contextlib.suppress(duckdb.Error):  # the ledger says why too (tracker runs)
-            runs.mark(con, run, "failed", why)
+        log.error("%s: run %s of %s could not be merged; its staged pages are kept for the next run: %s",
+                  source.name, run.run_id, run.snapshot_date, db.first_line(error))
         return
     runs.close(con, run)
     staged.remove()
