@@ -12,7 +12,8 @@ from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
 from tracker.collectors.huggingface_records import HUB, check_page
 from tracker.collectors.paging import read_ahead
-from tracker.collectors.records import Check, CollectorError, Page, as_int, first_line, public_url, same_origin
+from tracker.collectors.records import (Check, CollectorError, Page, as_int, as_text, first_line, public_url,
+                                        same_origin)
 from tracker.collectors.waiting import MAX_WAIT_SECONDS, Deadline, pause
 
 PAGE_SIZE = 1000
@@ -272,7 +273,7 @@ def _token_check(token: str | None, answer: httpx2.Response | str) -> Check:
     if isinstance(answer, str) or answer.status_code != 200:
         observed = answer if isinstance(answer, str) else f"HTTP {answer.status_code}"
         return Check(HUB, "HF_TOKEN is accepted", f"refused ({observed})", "set a valid HF_TOKEN", False)
-    user = answer.json().get("name") if isinstance(answer.json(), dict) else None
+    user = as_text(answer.json().get("name")) if isinstance(answer.json(), dict) else None
     return Check(HUB, "HF_TOKEN is accepted", f"accepted ({user or 'unnamed'})", "lists with the token's rate tier", True)
 
 

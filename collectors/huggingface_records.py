@@ -19,13 +19,12 @@ JSON and judged). Checking the types costs ~0.5 µs of CPU per model; reading a 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, NamedTuple
 
 import msgspec
 
-from tracker.collectors.records import CollectorError
+from tracker.collectors.records import CollectorError, without_lone_surrogates
 
 HUB = "huggingface"
 # The record kinds of a staged page body (staged as JSON, not Parquet): any page, and a page of documented types.
@@ -74,7 +73,7 @@ REPLACEMENT_ESCAPE = rb"\ufffd"
 
 class CheckedPage(NamedTuple):
     kind: str      # PAGE_KIND or TYPED_PAGE_KIND
-    body: bytes    # as served, but for lone surrogate escapes (see without_lone_surrogates)
+    body: bytes    # as served, but for lone surrogate escapes (see without_lone_surrogate_escapes)
     models: int
 
 
@@ -88,7 +87,7 @@ def check_page(body: bytes, number: int) -> CheckedPage:
     try:
         return _checked(body, number)
     except msgspec.DecodeError as error:
-        repaired = without_lone_surrogates(body)  # msgspec refuses a page holding one, in any field
+        repaired = without_lone_surrogate_escapes(body)  # msgspec refuses a page holding one, in any field
         if repaired == body:
             raise CollectorError(f"Hugging Face page {number} is not valid JSON: {error}") from None
     try:
@@ -112,7 +111,7 @@ def _checked(body: bytes, number: int) -> CheckedPage:
         raise CollectorError(_invalid(str(error), number)) from None
 
 
-def without_lone_surrogates(body: bytes) -> bytes:
+def without_lone_surrogate_escapes(body: bytes) -> bytes:
     """The body with each escaped lone surrogate (`"\\ud800"`: legal JSON, but no character) as U+FFFD.
 
     Python's json, and so huggingface_hub, reads one into a string no UTF-8 text can hold; msgspec and
@@ -134,5 +133,5 @@ def encode_page(items: list[dict]) -> bytes:
     """API objects (a snapshot file's batch) as the page body the Hub would have served."""
     try:
         return msgspec.json.encode(items)
-    except UnicodeEncodeError:  # a lone surrogate from a file's JSON text: escaped, as the Hub would send it
-        return json.dumps(items, separators=(",", ":")).encode("ascii")
+    except UnicodeEncodeError:  # a lone surrogate from a file's JSON text, as a page would have it repaired
+        return msgspec.json.encode(without_lone_surrogates(items))

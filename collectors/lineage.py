@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from tracker.collectors.records import as_texts
+from tracker.collectors.records import as_texts, without_lone_surrogates
 
 
 def declared_ids(declared: Any) -> list[str]:
@@ -18,7 +18,7 @@ def front_matter_parents(readme: Any) -> list[str]:
     """`base_model` of a README's YAML front matter (one id or a list); none when absent or unreadable."""
     if not isinstance(readme, str) or not readme.lstrip("\ufeff").startswith("---"):
         return []
-    header = readme.lstrip("\ufeff")[3:].partition("\n---")[0]
+    header = without_lone_surrogates(readme.lstrip("\ufeff")[3:].partition("\n---")[0])  # YAML refuses one
     try:
         meta = yaml.safe_load(header)
     except yaml.YAMLError:

@@ -65,11 +65,26 @@ def as_count(value: Any) -> int | None:
 
 
 def as_text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return without_lone_surrogates(value) if isinstance(value, str) and value else None
 
 
 def as_texts(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    return [without_lone_surrogates(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with each lone surrogate in its text (keys too) as U+FFFD, the replacement character.
+
+    JSON may escape one (`"\\ud800"`); Python's json reads it into text that no UTF-8 can hold, which
+    pyarrow, DuckDB, YAML and the terminal refuse (docs/api-contracts.md).
+    """
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, (list, tuple)):
+        return type(value)(without_lone_surrogates(item) for item in value)
+    if isinstance(value, dict):
+        return {without_lone_surrogates(key): without_lone_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def as_bool(value: Any) -> bool | None:
@@ -103,14 +118,14 @@ def public_url(url: str | None) -> str | None:
 
 def excerpt(value: Any, limit: int = 120) -> str:
     """A short JSON rendering of an API value, for error messages."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = without_lone_surrogates(json.dumps(value, ensure_ascii=False, default=str))
     return text if len(text) < limit else text[: limit - 3] + "..."
 
 
 def first_line(error: BaseException) -> str:
     """An error's message on one line, for a log line or a run's error text."""
     text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
+    return without_lone_surrogates(text.splitlines()[0])
 
 
 def same_origin(url: str, endpoint: str) -> bool:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -353,19 +354,23 @@ def test_a_bad_file_stops_with_one_line_naming_it_and_the_rerun_goes_on(tmp_path
 
 
 def test_values_no_warehouse_can_hold_are_unknown_or_replaced_and_the_file_is_loaded(tmp_path, db_file):
-    # a moment past Python's years, and JSON text naming a lone surrogate (Python's json reads it)
+    # a moment past Python's years (alone, and in a card), a decimal count, and JSON text naming a lone surrogate
     june = (datetime(2024, 6, 1) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
     year_99999 = 98_029 * 31_556_952 * 10**6  # microseconds after 1970
+    moments = pa.array([june, year_99999, june], pa.int64()).cast(pa.timestamp("us"))
     (tmp_path / D1.isoformat()).mkdir()
     (tmp_path / D1.isoformat() / "models.parquet").write_bytes(pq_bytes({
-        "id": ["a/plain", "b/far-future", "c/odd-tag"], "downloads": [1, 2, 3],
-        "createdAt": pa.array([june, year_99999, june], pa.int64()).cast(pa.timestamp("us")),
+        "id": ["a/plain", "b/far-future", "c/odd-tag"],
+        "downloads": pa.array([Decimal(1), Decimal(2), Decimal(3)], pa.decimal128(12, 0)),  # a type JSON lacks
+        "createdAt": moments,
+        "cardData": pa.StructArray.from_arrays([pa.array(["mit"] * 3), moments], names=["license", "date"]),
         "tags": ['["ok"]', '["ok"]', '["x\\ud800y", "\\\\ud800"]']}))
     result = backfill(db_file, "--from", str(tmp_path))
     assert [line.split()[1] for line in result.stdout.splitlines()] == ["loaded"], result.stderr
-    assert rows(db_file, "SELECT model_id, created_at, tags FROM models ORDER BY model_id") == [
-        ("a/plain", datetime(2024, 6, 1), ["ok"]), ("b/far-future", None, ["ok"]),
-        ("c/odd-tag", datetime(2024, 6, 1), ["x\ufffdy", "\\ud800"])]
+    assert rows(db_file, "SELECT model_id, created_at, license, tags, downloads FROM model_snapshots "
+                         "JOIN models USING (hub, model_id) ORDER BY model_id") == [
+        ("a/plain", datetime(2024, 6, 1), "mit", ["ok"], 1), ("b/far-future", None, "mit", ["ok"], 2),
+        ("c/odd-tag", datetime(2024, 6, 1), "mit", ["x\ufffdy", "\\ud800"], 3)]
 
 
 def pq_bytes(columns: dict) -> bytes:

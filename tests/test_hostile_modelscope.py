@@ -57,3 +57,17 @@ def test_a_redirect_to_another_host_is_refused_and_that_host_is_never_asked(tmp_
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"refusing to follow a redirect to {other.url}" in result.stderr
     assert rows(db_file, "SELECT status FROM runs") == [("failed",)]
+
+
+def test_an_error_quoting_a_lone_surrogate_is_one_line_and_recorded_in_the_run_ledger(tmp_path, db_file):
+    def unnamed(body):  # the first model's id has no owner, and its name a character no UTF-8 holds
+        body["data"]["models"][0] = {"id": "noslash", "name": "caf\ud800e"}
+        return body
+    settings(tmp_path)
+    with ModelScopeStandIn(CATALOGUE) as hub:
+        hub.add_fault("mutate", path=LISTING, mutate=unnamed)
+        result = tracker("--db", str(db_file), "collect", "modelscope", env={"MODELSCOPE_ENDPOINT": hub.url})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    [(status, error)] = rows(db_file, "SELECT status, error FROM runs")
+    assert status == "failed" and error.endswith('a listed model has no \'owner/name\' id: '
+                                                 '{"id": "noslash", "name": "caf\ufffde"}')

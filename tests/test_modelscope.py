@@ -377,14 +377,17 @@ def _first(hf_created: datetime, ms_created: datetime) -> str:
     return "huggingface" if hf_created < ms_created else "modelscope"
 
 
-def test_a_lone_surrogate_in_a_tag_is_kept_as_the_replacement_character(con):
+def test_a_lone_surrogate_is_kept_as_the_replacement_character_and_the_readme_still_names_the_parent(con):
     models = catalogue(3)
-    models[1] = replace(models[1], library_name="py\ud800torch")  # served as the tag `library:py\ud800torch`
+    models[1] = replace(models[1], library_name="py\ud800torch",  # served as the tag `library:py\ud800torch`
+                        pipeline_tag="text\ud800generation", parents=("base/parent",))  # in the readme's YAML too
     with ModelScopeStandIn(models) as hub:
         summary = collect(con, hub)
     assert (summary.status, summary.records) == ("succeeded", 3)
     [(tags,)] = con.execute("SELECT tags FROM models WHERE model_id = ?", [models[1].model_id]).fetchall()
     assert "library:py\ufffdtorch" in tags
+    assert con.execute("SELECT parent_id FROM lineage WHERE child_id = ?", [models[1].model_id]).fetchall() == [
+        ("base/parent",)]
 
 
 def test_a_count_beyond_the_warehouse_type_is_unknown_and_the_run_succeeds(con):

@@ -8,6 +8,7 @@ from datetime import date
 
 import duckdb
 
+from tracker.collectors.records import without_lone_surrogates
 from tracker.warehouse import sql
 
 
@@ -48,7 +49,7 @@ def mark_running(con: duckdb.DuckDBPyConnection, run: Run) -> Run:
 
 
 def mark(con: duckdb.DuckDBPyConnection, run: Run, status: str, error: str | None = None) -> None:
-    sql.run(con, "mark_run", run_id=run.run_id, status=status, error=error)
+    sql.run(con, "mark_run", run_id=run.run_id, status=status, error=without_lone_surrogates(error))
 
 
 def resumable_ids(con: duckdb.DuckDBPyConnection) -> set[int]:

@@ -78,9 +78,14 @@ def _values(column: pa.Array) -> list:
 
 
 def _value(scalar: pa.Scalar) -> Any:
+    """The value, with what Python cannot hold in it None: in a struct or a list, only that part."""
     try:
         return scalar.as_py()
     except (ValueError, OverflowError):
+        if isinstance(scalar, pa.StructScalar):
+            return {name: _value(part) for name, part in scalar.items()}
+        if isinstance(scalar, pa.ListScalar):
+            return [_value(part) for part in scalar.values]
         return None  # unknown, as the collectors read a moment outside years 1-9999
 
 

@@ -18,12 +18,13 @@ import re
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tracker.collectors.records import without_lone_surrogates
 from tracker.warehouse.db import WarehouseError
 
 PAGE_FILE = re.compile(r"page-(\d+)\.(\w+)\.(\w+)")
@@ -35,17 +36,6 @@ def _write_parquet(path: Path, rows: list[dict], page: int) -> None:
     except UnicodeEncodeError:  # a lone surrogate, which Python's json reads from `"\ud800"` (docs/api-contracts.md)
         table = pa.Table.from_pylist(without_lone_surrogates(rows))
     pq.write_table(table.append_column("page", pa.array([page] * len(rows), pa.int32())), path)
-
-
-def without_lone_surrogates(value: Any) -> Any:
-    """The records with each lone surrogate in their text as U+FFFD, which UTF-8 can hold."""
-    if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, list):
-        return [without_lone_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {key: without_lone_surrogates(item) for key, item in value.items()}
-    return value
 
 
 def _write_body(path: Path, bodies: list[bytes], page: int) -> None:
