@@ -121,13 +121,14 @@ def _window_from(text: list[str]) -> Window:
 
 def repo_record(item: Any, query: str = "", position: int = 0) -> dict:
     """A repository row from one search item; a field of an unexpected type becomes NULL, not a crash."""
-    if not isinstance(item, dict) or as_int(item.get("id")) is None or not as_text(item.get("full_name")):
+    full_name = as_text(item.get("full_name")) if isinstance(item, dict) else None
+    if full_name is None or as_int(item.get("id")) is None:
         raise CollectorError(f"GitHub search {query!r}, item {position}: no 'id' or 'full_name': {excerpt(item)}")
     owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
     license_ = item.get("license") if isinstance(item.get("license"), dict) else {}
     return {
-        "repo_id": as_int(item["id"]), "full_name": item["full_name"],
-        "owner_login": as_text(owner.get("login")) or item["full_name"].split("/")[0],
+        "repo_id": as_int(item["id"]), "full_name": full_name,
+        "owner_login": as_text(owner.get("login")) or full_name.split("/")[0],
         "owner_type": as_text(owner.get("type")), "created_at": as_timestamp(item.get("created_at")),
         "pushed_at": as_timestamp(item.get("pushed_at")), "language": as_text(item.get("language")),
         "license": as_text(license_.get("key")), "topics": as_texts(item.get("topics")),
@@ -159,11 +160,12 @@ def _fetch_owner(client: Client, settings: Settings, login: str, listed_type: st
 
 def owner_record(user: Any, settings: Settings) -> dict:
     """An owner row from a GET /users answer, its country read from the free-text location."""
-    if not isinstance(user, dict) or not as_text(user.get("login")):
+    login = as_text(user.get("login")) if isinstance(user, dict) else None
+    if login is None:
         raise CollectorError(f"GitHub user answer has no 'login': {excerpt(user)}")
     location = as_text(user.get("location"))
     return {
-        "login": user["login"], "type": as_text(user.get("type")), "name": as_text(user.get("name")),
+        "login": login, "type": as_text(user.get("type")), "name": as_text(user.get("name")),
         "company": as_text(user.get("company")), "location": location, "country_code": _country(location, settings),
         "created_at": as_timestamp(user.get("created_at")), "fetched_at": settings.moment,
     }

@@ -10,6 +10,7 @@ import pytest
 import requests
 from conftest import rows
 from tracker.collectors import github
+from tracker.collectors.github_repos import repo_record
 from tracker.collectors.records import CollectorError
 from tracker.warehouse import db, sql
 
@@ -281,6 +282,8 @@ def test_a_lone_surrogate_in_a_description_is_kept_as_the_replacement_character(
         summary = run(db_file, hub, first_year=2025, topics=["llm"])
     assert summary.status == "succeeded"
     assert rows(db_file, "SELECT description FROM repos") == [("odd \ufffd one",)]
+    # an owner known only from the full name is asked for by its repaired login, which `quote` can encode
+    assert repo_record({"id": 1, "full_name": "caf\ud800e/repo"})["owner_login"] == "caf\ufffde"
 
 
 def test_counts_beyond_the_warehouse_types_are_unknown_and_the_run_succeeds(db_file):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import os
 import signal
@@ -65,8 +64,6 @@ class OneLineParser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if isinstance(sys.stdout, io.TextIOWrapper):  # as stderr is: text no encoding holds is shown, not fatal
-        sys.stdout.reconfigure(errors="backslashreplace")
     for name, default in COMMON_DEFAULTS.items():  # options given before or after the command
         if not hasattr(args, name):
             setattr(args, name, default)
