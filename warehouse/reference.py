@@ -188,24 +188,21 @@ def location_aliases() -> dict[str, str | None]:
 
 def refresh_reference_data(con: duckdb.DuckDBPyConnection) -> None:
     """Replace the organisation aliases model_identity reads with the data file's, in one transaction."""
-    aliases = _records(rows("organisation_aliases.csv"), COLUMNS["organisation_aliases.csv"])
+    aliases = [row.values for row in rows("organisation_aliases.csv")]
     in_transaction(con, lambda: sql.run(con, "refresh_identity_aliases", alias_rows=aliases))
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, folder: str | Path | None = None) -> None:
-    """Validate countries, organisations and families, then replace ref_countries, ref_organisations, ref_families."""
+    """Validate countries, organisations and families, then replace ref_countries, ref_organisations, ref_families.
+
+    The rows go to DuckDB as parameters (lists of records): an Arrow table would load DuckDB's Arrow
+    scanner, ~50 MB of memory in every process that opens the warehouse for writing.
+    """
     countries, organisations, families = (rows(name, folder) for name in list(COLUMNS)[:3])
-    records = {"country_rows": _records(countries, COLUMNS["countries.csv"]),
-               "organisation_rows": _records(organisations, COLUMNS["organisations.csv"]),
-               "family_rows": [record | {"line": row.line}
-                               for row, record in zip(families, _records(families, COLUMNS["families.csv"]))]}
-    in_transaction(con, lambda: sql.run(con, "family_reference_refresh", **records))
-
-
-def _records(found: tuple[Row, ...], columns: tuple[str, ...]) -> list[dict[str, str]]:
-    """The rows as a query's list of records (passed as parameters: an Arrow table would cost DuckDB's
-    Arrow scanner, ~50 MB of memory in every process that opens the warehouse for writing)."""
-    return [{column: row.values[column] for column in columns} for row in found]
+    in_transaction(con, lambda: sql.run(con, "family_reference_refresh",
+                                        country_rows=[row.values for row in countries],
+                                        organisation_rows=[row.values for row in organisations],
+                                        family_rows=[{**row.values, "line": row.line} for row in families]))
 
 
 def in_transaction(con: duckdb.DuckDBPyConnection, work):
